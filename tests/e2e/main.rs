@@ -1,0 +1,7 @@
+//! The end-to-end suite: the real binary and library against a real PostgreSQL and real
+//! Prisma-format migration folders. One test binary (fast to link); one module per command.
+
+mod support;
+
+mod cli;
+mod status;

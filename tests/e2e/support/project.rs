@@ -1,0 +1,133 @@
+//! A temp copy of the fixture app, and running the real `xtask` binary against it.
+
+use std::process::{Command, Output};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use xtask::migrations::{LocalMigration, read_folder};
+
+use super::TestDb;
+
+/// The example Prisma app the tests use.
+pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/app");
+
+/// A copy of the fixture app in a temp folder, with a Cargo workspace manifest at its root.
+pub struct TempProject {
+    _dir: tempfile::TempDir,
+    /// The project root.
+    pub root: Utf8PathBuf,
+}
+
+impl TempProject {
+    /// Copies `tests/fixtures/app` into a new temp folder.
+    pub fn new() -> TempProject {
+        let dir = tempfile::tempdir().expect("creating a temp folder");
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        copy_dir(Utf8Path::new(FIXTURE), &root);
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        TempProject { _dir: dir, root }
+    }
+
+    /// `<root>/prisma/migrations`.
+    pub fn migrations_dir(&self) -> Utf8PathBuf {
+        self.root.join("prisma/migrations")
+    }
+
+    /// The fixture's migrations as the library reads them.
+    pub fn migrations(&self) -> Vec<LocalMigration> {
+        read_folder(&self.migrations_dir()).expect("reading the fixture migrations")
+    }
+
+    /// The folder name of the `index`-th migration (0-based).
+    pub fn migration_name(&self, index: usize) -> String {
+        self.migrations()[index].name.clone()
+    }
+
+    /// The path of the `index`-th migration.sql.
+    pub fn script(&self, index: usize) -> Utf8PathBuf {
+        self.migrations()[index].script_path.clone()
+    }
+
+    /// Adds a migration folder with `sql` as its migration.sql.
+    pub fn add_migration(&self, name: &str, sql: &str) {
+        let dir = self.migrations_dir().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("migration.sql"), sql).unwrap();
+    }
+
+    /// Runs the real binary in the project root with `DATABASE_URL` set to `db`'s URL.
+    pub fn xtask(&self, db: &TestDb, args: &[&str]) -> Run {
+        self.xtask_with_env(args, &[("DATABASE_URL", &db.url())])
+    }
+
+    /// Runs the real binary in the project root with only the given variables of ours set.
+    pub fn xtask_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .env_remove("DATABASE_URL")
+            .env_remove("DIRECT_URL")
+            .env("NO_COLOR", "1");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        Run(command.output().expect("running xtask"))
+    }
+}
+
+fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in from.read_dir_utf8().unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The outcome of one run of the binary.
+pub struct Run(pub Output);
+
+impl Run {
+    /// The exit code.
+    pub fn code(&self) -> i32 {
+        self.0.status.code().expect("xtask exited normally")
+    }
+
+    /// Standard output as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    /// Standard error as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    /// Standard output parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.0.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: stdout is not JSON:\n{}\n{}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}

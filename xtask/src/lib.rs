@@ -1,0 +1,19 @@
+//! The engine of `cargo xtask`: pre-migration snapshots and selective restores for Prisma +
+//! PostgreSQL apps. The binary (`main.rs`) is a thin CLI over these modules; nothing here prints
+//! or prompts.
+//!
+//! - [`project`] and [`config`]: the app's root, `[workspace.metadata.xtask]`, global flags.
+//! - [`database`]: finding the URL as Prisma does, redaction, connecting.
+//! - [`migrations`]: the migrations folder vs `_prisma_migrations`, compared as Prisma does, and
+//!   a built-in Prisma-compatible deploy.
+//! - [`cluster`]: a throwaway PostgreSQL for tests, demo and benchmarks.
+//! - [`sql`]: identifier quoting.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cluster;
+pub mod config;
+pub mod database;
+pub mod migrations;
+pub mod project;
+pub mod sql;

@@ -1,0 +1,48 @@
+//! Prisma migrations: the `prisma/migrations` folder, the `_prisma_migrations` table, and the
+//! comparison of the two exactly as Prisma Migrate makes it.
+//!
+//! - [`folder`] reads `<prisma-dir>/migrations/<name>/migration.sql`, ordered by folder name.
+//! - [`checksum`] is Prisma's checksum rule (SHA-256 hex, CRLF/LF tolerant, legacy short form).
+//! - [`table`] reads `_prisma_migrations` without writing.
+//! - [`status`] compares them into a [`StatusReport`]; it is pure.
+//! - [`deploy`] applies pending migrations as `prisma migrate deploy` does.
+
+pub mod checksum;
+pub mod deploy;
+pub mod folder;
+pub mod status;
+pub mod table;
+
+pub use deploy::{DeployError, DeployOptions, DeployReport, deploy};
+pub use folder::{FolderError, LocalMigration, read_folder};
+pub use status::{MigrationState, MigrationStatus, StatusReport, compare};
+pub use table::{MigrationRow, TableError, read_table};
+
+use camino::Utf8Path;
+use sqlx::PgConnection;
+
+/// Errors from [`status`]: the folder or the table could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// The migrations folder is missing or malformed.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// `_prisma_migrations` could not be read.
+    #[error(transparent)]
+    Table(#[from] TableError),
+}
+
+/// Reads the migrations folder and the `_prisma_migrations` table of `schema` and compares them.
+///
+/// Reads only: the table is queried inside a `READ ONLY` transaction, so `status` can never
+/// write. Errors: [`StatusError::Folder`] (no folder, a folder without migration.sql, unreadable
+/// file), [`StatusError::Table`] (query failure).
+pub async fn status(
+    conn: &mut PgConnection,
+    migrations_dir: &Utf8Path,
+    schema: &str,
+) -> Result<StatusReport, StatusError> {
+    let local = read_folder(migrations_dir)?;
+    let rows = read_table(conn, schema).await?;
+    Ok(compare(&local, rows.as_deref()))
+}

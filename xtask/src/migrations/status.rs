@@ -1,0 +1,341 @@
+//! The comparison of local migrations with `_prisma_migrations`, as Prisma Migrate makes it.
+//!
+//! Per migration, from the rows with its name: **pending** — none; **rolled back** — only
+//! rolled-back rows (Prisma applies it again); **failed** — a row with neither `finished_at` nor
+//! `rolled_back_at`; **applied** — a finished row that is not rolled back; **edited** — applied,
+//! but the file no longer matches the checksum of the earliest row that is not rolled back. A
+//! name with live rows and no folder is **missing locally**. Pending and missing together: the
+//! histories **diverge**.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{LocalMigration, MigrationRow};
+
+/// The state of one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationState {
+    /// Finished and not rolled back; the file matches.
+    Applied,
+    /// In the folder, with no row.
+    Pending,
+    /// Only rolled-back rows: Prisma will apply it again.
+    RolledBack,
+    /// Started and neither finished nor rolled back: Prisma refuses to deploy until resolved.
+    Failed,
+    /// Applied, but migration.sql changed since.
+    Edited,
+    /// Recorded in the database, but its folder is gone.
+    MissingLocally,
+}
+
+impl MigrationState {
+    /// The word shown in tables: `applied`, `pending`, `rolled back`, …
+    pub fn label(self) -> &'static str {
+        match self {
+            MigrationState::Applied => "applied",
+            MigrationState::Pending => "pending",
+            MigrationState::RolledBack => "rolled back",
+            MigrationState::Failed => "failed",
+            MigrationState::Edited => "edited",
+            MigrationState::MissingLocally => "missing locally",
+        }
+    }
+
+    /// Whether `prisma migrate deploy` would run it: pending or rolled back.
+    pub fn is_unapplied(self) -> bool {
+        matches!(self, MigrationState::Pending | MigrationState::RolledBack)
+    }
+
+    /// Whether it needs a human: failed, edited or missing locally.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            MigrationState::Failed | MigrationState::Edited | MigrationState::MissingLocally
+        )
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationStatus {
+    /// The migration's folder name.
+    pub name: String,
+    /// Its state.
+    pub state: MigrationState,
+    /// `finished_at` of the row that counts; `None` unless applied or edited.
+    pub applied_at: Option<DateTime<Utc>>,
+    /// The checksum of the local migration.sql (`None` when missing locally).
+    pub local_checksum: Option<String>,
+    /// The checksum recorded in the row that counts (`None` when pending).
+    pub recorded_checksum: Option<String>,
+    /// Rows in `_prisma_migrations` with this name.
+    pub attempts: usize,
+}
+
+/// Pending and missing-locally migrations at once: the local history and the database's diverge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// The last migration both histories share, in folder order (`None`: nothing shared).
+    pub last_common: Option<String>,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusReport {
+    /// Whether `_prisma_migrations` exists; `false` means never migrated with Prisma.
+    pub migrations_table: bool,
+    /// Local migrations in folder order, then missing-locally ones in the order they ran.
+    pub migrations: Vec<MigrationStatus>,
+    /// Set when the histories diverge.
+    pub divergence: Option<Divergence>,
+}
+
+impl StatusReport {
+    /// Migrations in `state`.
+    pub fn in_state(&self, state: MigrationState) -> impl Iterator<Item = &MigrationStatus> {
+        self.migrations.iter().filter(move |m| m.state == state)
+    }
+
+    /// Migrations `prisma migrate deploy` would run (pending or rolled back), in order.
+    pub fn unapplied(&self) -> impl Iterator<Item = &MigrationStatus> {
+        self.migrations.iter().filter(|m| m.state.is_unapplied())
+    }
+
+    /// Whether any migration is failed, edited or missing locally, or the histories diverge.
+    pub fn has_problems(&self) -> bool {
+        self.divergence.is_some() || self.migrations.iter().any(|m| m.state.is_problem())
+    }
+
+    /// How many migrations are in `state`.
+    pub fn count(&self, state: MigrationState) -> usize {
+        self.in_state(state).count()
+    }
+}
+
+/// Compares local migrations (in folder order) with the table's rows (`None`: no table).
+pub fn compare(local: &[LocalMigration], rows: Option<&[MigrationRow]>) -> StatusReport {
+    let all_rows = rows.unwrap_or_default();
+    let mut migrations: Vec<MigrationStatus> = local
+        .iter()
+        .map(|migration| local_status(migration, all_rows))
+        .collect();
+    let mut missing: Vec<&MigrationRow> = Vec::new();
+    for row in all_rows.iter().filter(|r| r.rolled_back_at.is_none()) {
+        let known = local.iter().any(|m| m.name == row.migration_name)
+            || missing
+                .iter()
+                .any(|m| m.migration_name == row.migration_name);
+        if !known {
+            missing.push(row);
+        }
+    }
+    migrations.extend(missing.into_iter().map(|row| {
+        MigrationStatus {
+            name: row.migration_name.clone(),
+            state: MigrationState::MissingLocally,
+            applied_at: row.finished_at,
+            local_checksum: None,
+            recorded_checksum: Some(row.checksum.clone()),
+            attempts: all_rows
+                .iter()
+                .filter(|r| r.migration_name == row.migration_name)
+                .count(),
+        }
+    }));
+    let divergence = diverges(&migrations).then(|| Divergence {
+        last_common: last_common(&migrations),
+    });
+    StatusReport {
+        migrations_table: rows.is_some(),
+        migrations,
+        divergence,
+    }
+}
+
+fn local_status(migration: &LocalMigration, all_rows: &[MigrationRow]) -> MigrationStatus {
+    let rows: Vec<&MigrationRow> = all_rows
+        .iter()
+        .filter(|r| r.migration_name == migration.name)
+        .collect();
+    // Rows are ordered by started_at, so the first live row is the earliest.
+    let live = rows.iter().find(|r| r.rolled_back_at.is_none());
+    let failed = rows
+        .iter()
+        .find(|r| r.finished_at.is_none() && r.rolled_back_at.is_none());
+    let (state, row) = match (failed, live) {
+        (Some(row), _) => (MigrationState::Failed, Some(*row)),
+        (None, Some(row)) if migration.matches(&row.checksum) => {
+            (MigrationState::Applied, Some(*row))
+        }
+        (None, Some(row)) => (MigrationState::Edited, Some(*row)),
+        (None, None) if rows.is_empty() => (MigrationState::Pending, None),
+        (None, None) => (MigrationState::RolledBack, rows.last().copied()),
+    };
+    MigrationStatus {
+        name: migration.name.clone(),
+        state,
+        applied_at: row
+            .filter(|_| !state.is_unapplied())
+            .and_then(|r| r.finished_at),
+        local_checksum: Some(migration.checksum.clone()),
+        recorded_checksum: row.map(|r| r.checksum.clone()),
+        attempts: rows.len(),
+    }
+}
+
+fn diverges(migrations: &[MigrationStatus]) -> bool {
+    let any = |f: fn(MigrationState) -> bool| migrations.iter().any(|m| f(m.state));
+    any(MigrationState::is_unapplied) && any(|s| s == MigrationState::MissingLocally)
+}
+
+/// The last local migration, before the first unapplied one, that the database also has.
+fn last_common(migrations: &[MigrationStatus]) -> Option<String> {
+    migrations
+        .iter()
+        .take_while(|m| !m.state.is_unapplied() && m.state != MigrationState::MissingLocally)
+        .last()
+        .map(|m| m.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::checksum;
+    use chrono::TimeZone;
+
+    fn local(name: &str, script: &str) -> LocalMigration {
+        LocalMigration {
+            name: name.into(),
+            script_path: format!("migrations/{name}/migration.sql").into(),
+            script: script.as_bytes().to_vec(),
+            checksum: checksum::compute(script.as_bytes()),
+        }
+    }
+
+    fn row(name: &str, script: &str, minute: u32) -> MigrationRow {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, minute, 0).unwrap();
+        MigrationRow {
+            id: format!("{name}-{minute}"),
+            checksum: checksum::compute(script.as_bytes()),
+            finished_at: Some(at),
+            migration_name: name.into(),
+            logs: None,
+            rolled_back_at: None,
+            started_at: at,
+            applied_steps_count: 1,
+        }
+    }
+
+    fn states(report: &StatusReport) -> Vec<(&str, MigrationState)> {
+        report
+            .migrations
+            .iter()
+            .map(|m| (m.name.as_str(), m.state))
+            .collect()
+    }
+
+    #[test]
+    fn no_table_means_all_pending() {
+        let report = compare(&[local("1_a", "a"), local("2_b", "b")], None);
+        assert!(!report.migrations_table);
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Pending),
+                ("2_b", MigrationState::Pending)
+            ]
+        );
+        assert!(report.divergence.is_none());
+    }
+
+    #[test]
+    fn each_state() {
+        let mut failed = row("3_c", "c", 3);
+        failed.finished_at = None;
+        let mut rolled = row("4_d", "d", 4);
+        rolled.rolled_back_at = Some(rolled.started_at);
+        let report = compare(
+            &[
+                local("1_a", "a"),
+                local("2_b", "b-edited"),
+                local("3_c", "c"),
+                local("4_d", "d"),
+                local("5_e", "e"),
+            ],
+            Some(&[row("1_a", "a", 1), row("2_b", "b", 2), failed, rolled]),
+        );
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Applied),
+                ("2_b", MigrationState::Edited),
+                ("3_c", MigrationState::Failed),
+                ("4_d", MigrationState::RolledBack),
+                ("5_e", MigrationState::Pending),
+            ]
+        );
+        assert!(report.has_problems());
+        assert_eq!(report.unapplied().count(), 2);
+        assert!(report.migrations[3].applied_at.is_none());
+    }
+
+    #[test]
+    fn rolled_back_then_reapplied_uses_the_live_row() {
+        let mut first = row("1_a", "a-broken", 1);
+        first.finished_at = None;
+        first.rolled_back_at = Some(first.started_at);
+        let report = compare(
+            &[local("1_a", "a-fixed")],
+            Some(&[first, row("1_a", "a-fixed", 2)]),
+        );
+        assert_eq!(states(&report), [("1_a", MigrationState::Applied)]);
+        assert_eq!(report.migrations[0].attempts, 2);
+    }
+
+    #[test]
+    fn edited_compares_with_the_earliest_live_row() {
+        let report = compare(
+            &[local("1_a", "new")],
+            Some(&[row("1_a", "old", 1), row("1_a", "new", 2)]),
+        );
+        assert_eq!(states(&report), [("1_a", MigrationState::Edited)]);
+    }
+
+    #[test]
+    fn missing_locally_and_divergence() {
+        let report = compare(
+            &[local("1_a", "a"), local("3_local", "l")],
+            Some(&[
+                row("1_a", "a", 1),
+                row("2_remote", "r", 2),
+                row("2_remote", "r", 3),
+            ]),
+        );
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Applied),
+                ("3_local", MigrationState::Pending),
+                ("2_remote", MigrationState::MissingLocally),
+            ]
+        );
+        assert_eq!(report.migrations[2].attempts, 2);
+        assert_eq!(
+            report.divergence,
+            Some(Divergence {
+                last_common: Some("1_a".into())
+            })
+        );
+    }
+
+    #[test]
+    fn rolled_back_rows_without_folder_are_ignored() {
+        let mut gone = row("2_gone", "g", 2);
+        gone.rolled_back_at = Some(gone.started_at);
+        let report = compare(&[local("1_a", "a")], Some(&[row("1_a", "a", 1), gone]));
+        assert_eq!(states(&report), [("1_a", MigrationState::Applied)]);
+        assert!(!report.has_problems());
+    }
+}

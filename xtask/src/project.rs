@@ -1,0 +1,92 @@
+//! The project being worked on: its root, configuration, folders and database URL, resolved
+//! once from global flags and `[workspace.metadata.xtask]` (flags win).
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::config::{self, Config, ConfigError};
+use crate::database::{self, DatabaseError, DatabaseUrl, UrlLookup};
+
+/// Global settings from the command line; each overrides the config key of the same name.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectOptions {
+    /// `--project-dir`: the app's root; default the Cargo workspace around `start_dir`.
+    pub project_dir: Option<Utf8PathBuf>,
+    /// `--prisma-dir`, relative to the project root.
+    pub prisma_dir: Option<Utf8PathBuf>,
+    /// `--backups-dir`, relative to the project root.
+    pub backups_dir: Option<Utf8PathBuf>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// Where to start looking for the workspace (normally the current folder).
+    pub start_dir: Utf8PathBuf,
+}
+
+/// A resolved project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project root (the workspace root, or `--project-dir`).
+    pub root: Utf8PathBuf,
+    /// `[workspace.metadata.xtask]`.
+    pub config: Config,
+    /// The Prisma folder (holds schema.prisma and migrations/).
+    pub prisma_dir: Utf8PathBuf,
+    /// The snapshot store.
+    pub backups_dir: Utf8PathBuf,
+    database_url: Option<String>,
+}
+
+impl Project {
+    /// Resolves the root, reads the config and applies the flags.
+    ///
+    /// Errors: [`ConfigError::NoWorkspace`] when no workspace is found and no `--project-dir`
+    /// is given; [`ConfigError::Read`]/[`ConfigError::Invalid`] for a bad Cargo.toml.
+    pub fn open(options: ProjectOptions) -> Result<Project, ConfigError> {
+        let root = match options.project_dir {
+            Some(dir) => options.start_dir.join(dir),
+            None => config::find_project_root(&options.start_dir)?,
+        };
+        let config = Config::load(&root)?;
+        let pick = |flag: Option<Utf8PathBuf>, key: &Option<Utf8PathBuf>, default: &str| {
+            root.join(
+                flag.or_else(|| key.clone())
+                    .unwrap_or_else(|| default.into()),
+            )
+        };
+        Ok(Project {
+            prisma_dir: pick(options.prisma_dir, &config.prisma_dir, "prisma"),
+            backups_dir: pick(options.backups_dir, &config.backups_dir, "backups"),
+            database_url: options.database_url,
+            root,
+            config,
+        })
+    }
+
+    /// `<prisma-dir>/migrations`.
+    pub fn migrations_dir(&self) -> Utf8PathBuf {
+        self.prisma_dir.join("migrations")
+    }
+
+    /// Finds the database URL the way Prisma does (see [`database::find_url`]), reading the
+    /// process environment.
+    pub fn database_url(&self) -> Result<DatabaseUrl, DatabaseError> {
+        self.database_url_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// [`Project::database_url`] with an injected environment.
+    pub fn database_url_with_env(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<DatabaseUrl, DatabaseError> {
+        let lookup = UrlLookup {
+            explicit: self.database_url.as_deref(),
+            project_root: &self.root,
+            prisma_dir: &self.prisma_dir,
+        };
+        database::find_url(&lookup, env)
+    }
+
+    /// A path shown relative to the project root when it is inside it.
+    pub fn display_path<'a>(&self, path: &'a Utf8Path) -> &'a Utf8Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+}
