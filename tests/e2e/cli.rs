@@ -1,1 +1,124 @@
+//! The binary's contract: help, usage errors, and clear errors for bad input.
 
+use crate::support::{TempProject, TestDb};
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let project = TempProject::new();
+    let run = project.xtask_with_env(&["status", "--help"], &[]);
+    run.assert_code(0);
+    let help = run.stdout();
+    assert!(help.contains("10  with --check: migrations are pending"), "{help}");
+    assert!(help.contains("11  with --check: a migration is failed, edited or missing locally"), "{help}");
+    assert!(help.contains("--database-url <URL>"), "{help}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let project = TempProject::new();
+    let run = project.xtask_with_env(&["status", "--no-such-flag"], &[]);
+    run.assert_code(2);
+    assert!(run.stderr().contains("--no-such-flag"), "{}", run.stderr());
+    project.xtask_with_env(&["no-such-command"], &[]).assert_code(2);
+}
+
+#[test]
+fn no_database_url() {
+    let project = TempProject::new();
+    let run = project.xtask_with_env(&["status"], &[]);
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr(),
+        "error: no database URL found (looked for --database-url, then DIRECT_URL, DATABASE_URL in \
+         the environment, .env and prisma/.env)\nhint: set DATABASE_URL (in the environment or .env) \
+         or pass --database-url\n"
+    );
+}
+
+#[test]
+fn unreachable_server_redacts_the_password() {
+    let project = TempProject::new();
+    let url = "postgresql://app:hunter2@127.0.0.1:1/shop?schema=public";
+    let run = project.xtask_with_env(&["status"], &[("DATABASE_URL", url)]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("error: cannot connect to postgresql://app:***@127.0.0.1:1/shop: the server is unreachable"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: start PostgreSQL, or check the host and port in the URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !run.stdout().contains("hunter2"));
+}
+
+#[tokio::test]
+async fn missing_database_says_so() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    let url = db.database_url().with_database("xtask_no_such_db");
+    let run = project.xtask_with_env(&["status"], &[("DATABASE_URL", url.expose_secret())]);
+    run.assert_code(1);
+    assert!(run.stderr().contains("the database does not exist"), "{}", run.stderr());
+    assert!(run.stderr().contains("hint: create it"), "{}", run.stderr());
+}
+
+#[tokio::test]
+async fn no_migrations_folder() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    std::fs::remove_dir_all(project.migrations_dir()).unwrap();
+    let run = project.xtask(&db, &["status"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(stderr.starts_with("error: no migrations folder at "), "{stderr}");
+    assert!(stderr.contains("hint: pass --prisma-dir"), "{stderr}");
+}
+
+#[tokio::test]
+async fn migration_folder_without_script() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    std::fs::create_dir(project.migrations_dir().join("20240801000000_empty")).unwrap();
+    let run = project.xtask(&db, &["status"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr().starts_with("error: migration folder 20240801000000_empty has no migration.sql"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[tokio::test]
+async fn prisma_dir_from_config_and_flag() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.deploy(&project.migrations(), 2).await;
+    std::fs::rename(project.root.join("prisma"), project.root.join("db")).unwrap();
+    project.xtask(&db, &["status"]).assert_code(1);
+    project.xtask(&db, &["--prisma-dir", "db", "status"]).assert_code(0);
+    std::fs::write(
+        project.root.join("Cargo.toml"),
+        "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nprisma-dir = \"db\"\n",
+    )
+    .unwrap();
+    // From a sub-folder: the workspace root is found above it.
+    let sub = project.root.join("db/migrations");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["status", "--json"])
+        .current_dir(&sub)
+        .env("DATABASE_URL", db.url())
+        .env_remove("DIRECT_URL")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(json["summary"]["applied"], 2);
+}
+
+#[test]
+fn unknown_config_key_is_named() {
+    let project = TempProject::new();
+    std::fs::write(
+        project.root.join("Cargo.toml"),
+        "[workspace]\n\n[workspace.metadata.xtask]\nbackup-dir = \"snapshots\"\n",
+    )
+    .unwrap();
+    let run = project.xtask_with_env(&["status"], &[]);
+    run.assert_code(1);
+    assert!(run.stderr().contains("unknown field `backup-dir`"), "{}", run.stderr());
+}

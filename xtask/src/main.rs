@@ -93,8 +93,14 @@ async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitCode>
 /// Prints `error: …` with its causes, then a `hint: …` when the library knows what to do.
 fn report(error: &anyhow::Error) {
     eprintln!("error: {error}");
+    // Drivers often repeat their cause inside their own message: show each text once.
+    let mut shown = error.to_string();
     for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        if !shown.ends_with(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        shown = text;
     }
     if let Some(hint) = hint(error) {
         eprintln!("hint: {hint}");
@@ -107,6 +113,8 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<config::ConfigError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<migrations::StatusError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<migrations::FolderError>() {
             e.hint()

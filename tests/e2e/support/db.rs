@@ -11,7 +11,8 @@ use xtask::migrations::{DeployOptions, DeployReport, LocalMigration};
 
 enum Server {
     External(DatabaseUrl),
-    Temp(TempCluster, DatabaseUrl),
+    /// The cluster is held only to keep it running for the whole process.
+    Temp(#[allow(dead_code)] TempCluster, DatabaseUrl),
 }
 
 impl Server {
@@ -58,12 +59,15 @@ impl TestDb {
             .connect()
             .await
             .expect("connecting to the test server");
-        sqlx::raw_sql(&format!(
-            "DROP DATABASE IF EXISTS \"{name}\"; CREATE DATABASE \"{name}\""
-        ))
-        .execute(&mut conn)
-        .await
-        .expect("creating the test database");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS \"{name}\""),
+            format!("CREATE DATABASE \"{name}\""),
+        ] {
+            sqlx::raw_sql(&sql)
+                .execute(&mut conn)
+                .await
+                .expect("creating the test database");
+        }
         TestDb {
             url: admin.with_database(&name).with_schema("public"),
             name,

@@ -5,4 +5,4 @@ pub mod db;
 pub mod project;
 
 pub use db::TestDb;
-pub use project::{Run, TempProject};
+pub use project::TempProject;

@@ -32,6 +32,16 @@ pub enum StatusError {
     Table(#[from] TableError),
 }
 
+impl StatusError {
+    /// What the user should do next, for the binary's `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StatusError::Folder(e) => e.hint(),
+            StatusError::Table(_) => None,
+        }
+    }
+}
+
 /// Reads the migrations folder and the `_prisma_migrations` table of `schema` and compares them.
 ///
 /// Reads only: the table is queried inside a `READ ONLY` transaction, so `status` can never
