@@ -8,8 +8,14 @@ fn help_documents_the_exit_codes() {
     let run = project.xtask_with_env(&["status", "--help"], &[]);
     run.assert_code(0);
     let help = run.stdout();
-    assert!(help.contains("10  with --check: migrations are pending"), "{help}");
-    assert!(help.contains("11  with --check: a migration is failed, edited or missing locally"), "{help}");
+    assert!(
+        help.contains("10  with --check: migrations are pending"),
+        "{help}"
+    );
+    assert!(
+        help.contains("11  with --check: a migration is failed, edited or missing locally"),
+        "{help}"
+    );
     assert!(help.contains("--database-url <URL>"), "{help}");
 }
 
@@ -19,7 +25,9 @@ fn usage_errors_exit_2() {
     let run = project.xtask_with_env(&["status", "--no-such-flag"], &[]);
     run.assert_code(2);
     assert!(run.stderr().contains("--no-such-flag"), "{}", run.stderr());
-    project.xtask_with_env(&["no-such-command"], &[]).assert_code(2);
+    project
+        .xtask_with_env(&["no-such-command"], &[])
+        .assert_code(2);
 }
 
 #[test]
@@ -46,7 +54,10 @@ fn unreachable_server_redacts_the_password() {
         stderr.starts_with("error: cannot connect to postgresql://app:***@127.0.0.1:1/shop: the server is unreachable"),
         "{stderr}"
     );
-    assert!(stderr.contains("hint: start PostgreSQL, or check the host and port in the URL"), "{stderr}");
+    assert!(
+        stderr.contains("hint: start PostgreSQL, or check the host and port in the URL"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2") && !run.stdout().contains("hunter2"));
 }
 
@@ -56,7 +67,11 @@ async fn missing_database_says_so() {
     let url = db.database_url().with_database("xtask_no_such_db");
     let run = project.xtask_with_env(&["status"], &[("DATABASE_URL", url.expose_secret())]);
     run.assert_code(1);
-    assert!(run.stderr().contains("the database does not exist"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("the database does not exist"),
+        "{}",
+        run.stderr()
+    );
     assert!(run.stderr().contains("hint: create it"), "{}", run.stderr());
 }
 
@@ -67,7 +82,10 @@ async fn no_migrations_folder() {
     let run = project.xtask(&db, &["status"]);
     run.assert_code(1);
     let stderr = run.stderr();
-    assert!(stderr.starts_with("error: no migrations folder at "), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no migrations folder at "),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint: pass --prisma-dir"), "{stderr}");
 }
 
@@ -78,7 +96,8 @@ async fn migration_folder_without_script() {
     let run = project.xtask(&db, &["status"]);
     run.assert_code(1);
     assert!(
-        run.stderr().starts_with("error: migration folder 20240801000000_empty has no migration.sql"),
+        run.stderr()
+            .starts_with("error: migration folder 20240801000000_empty has no migration.sql"),
         "{}",
         run.stderr()
     );
@@ -90,7 +109,9 @@ async fn prisma_dir_from_config_and_flag() {
     db.deploy(&project.migrations(), 2).await;
     std::fs::rename(project.root.join("prisma"), project.root.join("db")).unwrap();
     project.xtask(&db, &["status"]).assert_code(1);
-    project.xtask(&db, &["--prisma-dir", "db", "status"]).assert_code(0);
+    project
+        .xtask(&db, &["--prisma-dir", "db", "status"])
+        .assert_code(0);
     std::fs::write(
         project.root.join("Cargo.toml"),
         "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nprisma-dir = \"db\"\n",
@@ -105,7 +126,11 @@ async fn prisma_dir_from_config_and_flag() {
         .env_remove("DIRECT_URL")
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(json["summary"]["applied"], 2);
 }
@@ -120,5 +145,9 @@ fn unknown_config_key_is_named() {
     .unwrap();
     let run = project.xtask_with_env(&["status"], &[]);
     run.assert_code(1);
-    assert!(run.stderr().contains("unknown field `backup-dir`"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("unknown field `backup-dir`"),
+        "{}",
+        run.stderr()
+    );
 }

@@ -39,11 +39,18 @@ async fn applied_and_pending() {
     let out = run.stdout();
     let shown = format!("database    {}", db.database_url().redacted());
     assert!(out.contains(&shown), "{out}");
-    assert!(out.contains("(schema public, from DATABASE_URL in the environment)"), "{out}");
+    assert!(
+        out.contains("(schema public, from DATABASE_URL in the environment)"),
+        "{out}"
+    );
     let lines: Vec<&str> = out.lines().filter(|l| l.contains("2024")).collect();
     assert_eq!(lines.len(), 7, "{out}");
     assert!(lines[3].contains("20240422163000_analytics") && lines[3].contains("applied"));
-    assert!(lines[3].contains(" UTC"), "applied at is shown: {}", lines[3]);
+    assert!(
+        lines[3].contains(" UTC"),
+        "applied at is shown: {}",
+        lines[3]
+    );
     assert!(lines[4].contains("20240510120000_rename_user_name") && lines[4].contains("pending"));
     assert!(
         out.trim_end().ends_with(
@@ -52,18 +59,28 @@ async fn applied_and_pending() {
         "{out}"
     );
 
-    project.xtask(&db, &["status", "--check"]).assert_code(PENDING);
+    project
+        .xtask(&db, &["status", "--check"])
+        .assert_code(PENDING);
     db.deploy(&project.migrations(), 7).await;
     let run = project.xtask(&db, &["status", "--check"]);
     run.assert_code(0);
-    assert!(run.stdout().contains("7 applied: the database is up to date"), "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("7 applied: the database is up to date"),
+        "{}",
+        run.stdout()
+    );
 }
 
 #[tokio::test]
 async fn json_shape() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
     db.deploy(&project.migrations(), 2).await;
-    let json = project.xtask(&db, &["status", "--json"]).assert_code(0).json();
+    let json = project
+        .xtask(&db, &["status", "--json"])
+        .assert_code(0)
+        .json();
     assert_eq!(json["migrations"].as_array().unwrap().len(), 7);
     let first = &json["migrations"][0];
     assert_eq!(first["name"], "20240105093000_init");
@@ -93,23 +110,42 @@ async fn never_migrated_database() {
         "{}",
         run.stdout()
     );
-    let exists: Option<String> = db.scalar("SELECT to_regclass('public._prisma_migrations')::text").await;
+    let exists: Option<String> = db
+        .scalar("SELECT to_regclass('public._prisma_migrations')::text")
+        .await;
     assert_eq!(exists, None, "status must never create the table");
 }
 
 #[tokio::test]
 async fn failed_migration() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
-    project.add_migration("20250101000000_broken", "ALTER TABLE \"Nope\" ADD COLUMN \"x\" INT;");
+    project.add_migration(
+        "20250101000000_broken",
+        "ALTER TABLE \"Nope\" ADD COLUMN \"x\" INT;",
+    );
     db.deploy(&project.migrations(), 7).await;
-    let error = db.deploy_into("public", &project.migrations(), 8).await.unwrap_err();
-    assert!(error.to_string().contains("20250101000000_broken"), "{error}");
-    assert!(error.to_string().contains("\"Nope\" does not exist"), "{error}");
+    let error = db
+        .deploy_into("public", &project.migrations(), 8)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("20250101000000_broken"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("\"Nope\" does not exist"),
+        "{error}"
+    );
 
     let run = project.xtask(&db, &["status", "--check"]);
     run.assert_code(PROBLEMS);
     assert!(run.stdout().contains("1 failed"), "{}", run.stdout());
-    assert!(run.stderr().contains("warning: migration 20250101000000_broken failed"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("warning: migration 20250101000000_broken failed"),
+        "{}",
+        run.stderr()
+    );
     let logs: String = db
         .scalar("SELECT logs FROM _prisma_migrations WHERE finished_at IS NULL")
         .await;
@@ -122,7 +158,9 @@ async fn rolled_back_then_reapplied() {
     let name = "20250101000000_add_column";
     project.add_migration(name, "ALTER TABLE \"Nope\" ADD COLUMN \"x\" INT;");
     db.deploy(&project.migrations(), 7).await;
-    db.deploy_into("public", &project.migrations(), 8).await.unwrap_err();
+    db.deploy_into("public", &project.migrations(), 8)
+        .await
+        .unwrap_err();
     // What `prisma migrate resolve --rolled-back` does.
     db.execute(&format!(
         "UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '{name}'"
@@ -130,7 +168,9 @@ async fn rolled_back_then_reapplied() {
     .await;
     let json = project.xtask(&db, &["status", "--json"]).json();
     assert_eq!(state_of(&json, name), "rolled_back");
-    project.xtask(&db, &["status", "--check"]).assert_code(PENDING);
+    project
+        .xtask(&db, &["status", "--check"])
+        .assert_code(PENDING);
 
     project.add_migration(name, "ALTER TABLE \"User\" ADD COLUMN \"x\" INT;");
     let report = db.deploy(&project.migrations(), 8).await;
@@ -153,8 +193,14 @@ async fn edited_migration() {
     let run = project.xtask(&db, &["status", "--check"]);
     run.assert_code(PROBLEMS);
     let name = project.migration_name(1);
-    assert_eq!(state_of(&project.xtask(&db, &["status", "--json"]).json(), &name), "edited");
-    assert!(run.stderr().contains(&format!("migration {name} was edited after it was applied")));
+    assert_eq!(
+        state_of(&project.xtask(&db, &["status", "--json"]).json(), &name),
+        "edited"
+    );
+    assert!(
+        run.stderr()
+            .contains(&format!("migration {name} was edited after it was applied"))
+    );
 }
 
 #[tokio::test]
@@ -191,7 +237,10 @@ async fn legacy_short_checksum() {
         .enumerate()
         .map(|(i, m)| {
             let bytes = hex::decode(&m.checksum).unwrap();
-            (i, bytes.iter().map(|b| format!("{b:x}")).collect::<String>())
+            (
+                i,
+                bytes.iter().map(|b| format!("{b:x}")).collect::<String>(),
+            )
         })
         .find(|(_, legacy)| legacy.len() < 64)
         .expect("some fixture checksum has a byte below 0x10");
@@ -200,7 +249,10 @@ async fn legacy_short_checksum() {
         "UPDATE _prisma_migrations SET checksum = '{legacy}' WHERE migration_name = '{name}'"
     ))
     .await;
-    let json = project.xtask(&db, &["status", "--check", "--json"]).assert_code(0).json();
+    let json = project
+        .xtask(&db, &["status", "--check", "--json"])
+        .assert_code(0)
+        .json();
     assert_eq!(state_of(&json, &name), "applied");
 
     db.execute(&format!(
@@ -209,7 +261,11 @@ async fn legacy_short_checksum() {
     ))
     .await;
     let json = project.xtask(&db, &["status", "--json"]).json();
-    assert_eq!(state_of(&json, &name), "edited", "a wrong legacy checksum does not match");
+    assert_eq!(
+        state_of(&json, &name),
+        "edited",
+        "a wrong legacy checksum does not match"
+    );
 }
 
 #[tokio::test]
@@ -220,8 +276,14 @@ async fn missing_locally_and_diverged_histories() {
     std::fs::remove_dir_all(project.migrations_dir().join(&deleted)).unwrap();
     let run = project.xtask(&db, &["status", "--check"]);
     run.assert_code(PROBLEMS);
-    assert!(run.stdout().contains("6 applied, 1 missing locally"), "{}", run.stdout());
-    assert!(run.stderr().contains(&format!("migration {deleted} is applied to the database but its folder is missing")));
+    assert!(
+        run.stdout().contains("6 applied, 1 missing locally"),
+        "{}",
+        run.stdout()
+    );
+    assert!(run.stderr().contains(&format!(
+        "migration {deleted} is applied to the database but its folder is missing"
+    )));
 
     // Another branch's migration arrives locally: pending and missing at once.
     project.add_migration("20240701000000_other_branch", "SELECT 1;");
@@ -231,7 +293,10 @@ async fn missing_locally_and_diverged_histories() {
     assert_eq!(json["divergence"]["last_common"], project.migration_name(5));
     let run = project.xtask(&db, &["status"]);
     assert!(
-        run.stdout().contains(&format!("histories diverge after {}", project.migration_name(5))),
+        run.stdout().contains(&format!(
+            "histories diverge after {}",
+            project.migration_name(5)
+        )),
         "{}",
         run.stdout()
     );
@@ -240,7 +305,9 @@ async fn missing_locally_and_diverged_histories() {
 #[tokio::test]
 async fn schema_parameter_selects_the_working_schema() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
-    db.deploy_into("other", &project.migrations(), 3).await.unwrap();
+    db.deploy_into("other", &project.migrations(), 3)
+        .await
+        .unwrap();
     let tables: i64 = db
         .scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'other' AND tablename = 'User'")
         .await;
@@ -256,7 +323,10 @@ async fn schema_parameter_selects_the_working_schema() {
     assert_eq!(json["summary"]["pending"], 4);
 
     let public = project.xtask(&db, &["status", "--json"]).json();
-    assert_eq!(public["migrations_table"], false, "public has no _prisma_migrations");
+    assert_eq!(
+        public["migrations_table"], false,
+        "public has no _prisma_migrations"
+    );
 }
 
 #[tokio::test]
@@ -264,11 +334,19 @@ async fn url_from_direct_url_in_env_file() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
     db.deploy(&project.migrations(), 1).await;
     // schema.prisma says directUrl = env("DIRECT_URL"): it wins over DATABASE_URL.
-    std::fs::write(project.root.join(".env"), format!("DIRECT_URL={}\n", db.url())).unwrap();
+    std::fs::write(
+        project.root.join(".env"),
+        format!("DIRECT_URL={}\n", db.url()),
+    )
+    .unwrap();
     let run = project.xtask_with_env(
         &["status"],
         &[("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/wrong")],
     );
     run.assert_code(0);
-    assert!(run.stdout().contains("from DIRECT_URL in .env"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("from DIRECT_URL in .env"),
+        "{}",
+        run.stdout()
+    );
 }

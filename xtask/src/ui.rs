@@ -29,9 +29,13 @@ pub fn status_table(report: &StatusReport) -> String {
             .unwrap_or_default();
         table.add_row([m.name.as_str(), m.state.label(), applied_at.as_str()]);
     }
-    let mut text = table.to_string();
-    text.push('\n');
-    text
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect()
 }
 
 /// The one-line summary under the table.
