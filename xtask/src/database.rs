@@ -193,6 +193,14 @@ impl DatabaseUrl {
     }
 
     /// The URL with the password replaced by `***`: the only form ever displayed.
+    ///
+    /// ```
+    /// use xtask::database::DatabaseUrl;
+    /// let url = DatabaseUrl::parse("postgresql://app:s3cret@localhost:5432/shop?schema=app", "example")?;
+    /// assert_eq!(url.redacted(), "postgresql://app:***@localhost:5432/shop");
+    /// assert_eq!(url.schema(), "app");
+    /// # Ok::<(), xtask::database::DatabaseError>(())
+    /// ```
     pub fn redacted(&self) -> String {
         redact(&self.url)
     }

@@ -12,6 +12,14 @@ use sha2::{Digest, Sha256};
 pub const CHECKSUM_LEN: usize = 64;
 
 /// SHA-256 of `script`, as 64 lower-case hex characters: what Prisma records.
+///
+/// ```
+/// use xtask::migrations::checksum::{compute, matches};
+/// let recorded = compute(b"CREATE TABLE \"A\" ();\n");
+/// assert_eq!(recorded.len(), 64);
+/// // The same file checked out with Windows line endings still matches.
+/// assert!(matches(b"CREATE TABLE \"A\" ();\r\n", &recorded));
+/// ```
 pub fn compute(script: &[u8]) -> String {
     hex::encode(Sha256::digest(script))
 }
