@@ -46,6 +46,110 @@ pub enum Command {
     /// Never writes to the database.
     #[command(after_long_help = STATUS_EXIT_CODES)]
     Status(StatusArgs),
+    /// The main job: when migrations are pending, snapshot the data first.
+    ///
+    /// Runs status; when any migration is pending, takes a snapshot (reason `pre-migrate`) whose
+    /// sidecar names them, and prints the command that restores it. With nothing pending it takes
+    /// nothing (unless --force). With --apply it then runs `migrate-command` and reports every
+    /// table that lost rows or columns.
+    #[command(name = "pre-migrate", after_long_help = PRE_MIGRATE_EXIT_CODES)]
+    PreMigrate(PreMigrateArgs),
+    /// Take a snapshot of every table of the working schema now.
+    Snapshot(SnapshotArgs),
+    /// List snapshots, show one, or verify them.
+    Snapshots(SnapshotsArgs),
+}
+
+const PRE_MIGRATE_EXIT_CODES: &str = "\
+Exit codes:
+  0   success (snapshot taken, nothing pending, or migrations applied)
+  1   error (nothing is kept of a snapshot that failed)
+  2   usage error
+  10  with --check and without --apply: migrations are pending (the snapshot was taken)";
+
+/// `cargo xtask pre-migrate`.
+#[derive(Debug, Args)]
+pub struct PreMigrateArgs {
+    /// Snapshot even when nothing is pending.
+    #[arg(long)]
+    pub force: bool,
+    /// After the snapshot, apply the migrations with `migrate-command` (default
+    /// `npx prisma migrate deploy`; `builtin` uses this tool's Prisma-compatible deploy) and
+    /// report the tables that lost data.
+    #[arg(long)]
+    pub apply: bool,
+    /// Override `migrate-command` for this run (implies nothing without --apply).
+    #[arg(long, value_name = "COMMAND")]
+    pub migrate_command: Option<String>,
+    /// Exit with 10 when migrations are pending and were not applied.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Parallel connections reading tables.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+}
+
+/// `cargo xtask snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// A label kept in the manifest and the snapshot's name.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Why it is taken; part of the name.
+    #[arg(long, default_value = "manual")]
+    pub reason: String,
+    /// Only these tables (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub tables: Vec<String>,
+    /// Leave these tables out (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub exclude: Vec<String>,
+    /// Keep no snapshot when the data equals the newest snapshot's (compared by content
+    /// fingerprint, after reading everything).
+    #[arg(long)]
+    pub if_changed: bool,
+    /// Print the manifest summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Parallel connections reading tables.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+}
+
+/// `cargo xtask snapshots`.
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// What to do; lists them when omitted.
+    #[command(subcommand)]
+    pub action: Option<SnapshotsAction>,
+    /// Print the list as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cargo xtask snapshots <action>`.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsAction {
+    /// Print a snapshot's manifest and sidecar readably.
+    Show {
+        /// The snapshot id (or a unique prefix); the newest when omitted.
+        id: Option<String>,
+        /// Print manifest and sidecar as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash, decompress and count every file; exit 1 on any mismatch.
+    Verify {
+        /// The snapshot id (or a unique prefix).
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        /// Verify every snapshot.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
 }
 
 const STATUS_EXIT_CODES: &str = "\

@@ -125,6 +125,8 @@ impl DatabaseError {
 pub struct DatabaseUrl {
     /// The URL without Prisma-only parameters; it may hold a password, so it is never displayed.
     url: Url,
+    /// The URL exactly as given, Prisma parameters included, for Prisma's own commands.
+    raw: String,
     /// The working schema: `?schema=` or [`DEFAULT_SCHEMA`].
     schema: String,
     /// Where the URL came from, e.g. `DATABASE_URL in .env`.
@@ -177,6 +179,7 @@ impl DatabaseUrl {
         PgConnectOptions::from_url(&url).map_err(|e| bad(&e.to_string()))?;
         Ok(DatabaseUrl {
             url,
+            raw: raw.trim().to_string(),
             schema,
             source: source.to_string(),
         })
@@ -215,6 +218,7 @@ impl DatabaseUrl {
     pub fn with_database(&self, name: &str) -> DatabaseUrl {
         let mut other = self.clone();
         other.url.set_path(&format!("/{name}"));
+        other.raw = other.prisma_url();
         other
     }
 
@@ -222,13 +226,27 @@ impl DatabaseUrl {
     pub fn with_schema(&self, schema: &str) -> DatabaseUrl {
         let mut other = self.clone();
         other.schema = schema.to_string();
+        other.raw = other.prisma_url();
         other
+    }
+
+    /// The connection URL plus `?schema=`: what Prisma needs to see the same database.
+    fn prisma_url(&self) -> String {
+        let mut url = self.url.clone();
+        url.query_pairs_mut().append_pair("schema", &self.schema);
+        url.to_string()
     }
 
     /// The full URL including the password, for handing to a child process through its
     /// environment. Never print it.
     pub fn expose_secret(&self) -> &str {
         self.url.as_str()
+    }
+
+    /// The URL as given, with Prisma's parameters (`?schema=`), for handing to Prisma's own
+    /// commands through their environment. Never print it.
+    pub fn expose_prisma_secret(&self) -> &str {
+        &self.raw
     }
 
     /// Whether the host is this machine: `localhost`, 127.0.0.0/8, `::1` or a Unix socket.

@@ -11,9 +11,12 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod database;
 pub mod migrations;
 pub mod project;
+pub mod snapshot;
 pub mod sql;
+pub mod workflows;

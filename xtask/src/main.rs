@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod commands;
 mod ui;
 
 use std::process::ExitCode;
@@ -13,14 +14,8 @@ use camino::Utf8PathBuf;
 use clap::Parser;
 use xtask::project::{Project, ProjectOptions};
 
-use cli::{Cli, Command, StatusArgs};
-
-/// Exit code for errors.
-const EXIT_ERROR: u8 = 1;
-/// `--check`: migrations are pending, nothing else is wrong.
-const EXIT_PENDING: u8 = 10;
-/// `--check`: failed, edited, missing-locally or diverged migrations.
-const EXIT_PROBLEMS: u8 = 11;
+use cli::{Cli, Command};
+use commands::EXIT_ERROR;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,7 +23,14 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("the Tokio runtime starts");
-    match runtime.block_on(run(cli)) {
+    // Ctrl-C drops the running command: a snapshot in progress removes its temporary folder.
+    let interruptible = async {
+        tokio::select! {
+            result = run(cli) => result,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted; nothing of an unfinished snapshot was kept")),
+        }
+    };
+    match runtime.block_on(interruptible) {
         Ok(code) => code,
         Err(error) => {
             report(&error);
@@ -40,7 +42,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let project = open_project(cli.global)?;
     match cli.command {
-        Command::Status(args) => status(&project, args).await,
+        Command::Status(args) => commands::status(&project, args).await,
+        Command::PreMigrate(args) => commands::pre_migrate(&project, args).await,
+        Command::Snapshot(args) => commands::snapshot(&project, args).await,
+        Command::Snapshots(args) => commands::snapshots(&project, args).await,
     }
 }
 
@@ -55,39 +60,6 @@ fn open_project(global: cli::GlobalArgs) -> anyhow::Result<Project> {
         database_url: global.database_url,
         start_dir,
     })?)
-}
-
-async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let url = project.database_url()?;
-    let mut conn = url.connect().await?;
-    let report =
-        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
-    if args.json {
-        println!("{}", ui::status_json(&report, project, &url));
-    } else {
-        println!(
-            "database    {} (schema {}, from {})",
-            url.redacted(),
-            url.schema(),
-            url.source()
-        );
-        println!(
-            "migrations  {}\n",
-            project.display_path(&project.migrations_dir())
-        );
-        print!("{}", ui::status_table(&report));
-        println!("\n{}", ui::status_summary(&report, url.schema()));
-        for warning in ui::status_warnings(&report) {
-            eprintln!("warning: {warning}");
-        }
-    }
-    let code = match (args.check, report.has_problems(), report.unapplied().next()) {
-        (false, _, _) => 0,
-        (true, true, _) => EXIT_PROBLEMS,
-        (true, false, Some(_)) => EXIT_PENDING,
-        (true, false, None) => 0,
-    };
-    Ok(ExitCode::from(code))
 }
 
 /// Prints `error: …` with its causes, then a `hint: …` when the library knows what to do.
@@ -108,7 +80,7 @@ fn report(error: &anyhow::Error) {
 }
 
 fn hint(error: &anyhow::Error) -> Option<String> {
-    use xtask::{cluster, config, database, migrations};
+    use xtask::{cluster, config, database, migrations, snapshot, workflows};
     error.chain().find_map(|cause| {
         if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
             e.hint()
@@ -119,6 +91,10 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<migrations::FolderError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<migrations::DeployError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<snapshot::SnapshotError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<workflows::WorkflowError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<cluster::ClusterError>() {
             e.hint()

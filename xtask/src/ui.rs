@@ -1,11 +1,13 @@
 //! Rendering for the terminal: the only place (with `main`) that turns values into text.
 //! Renderers return strings so they can be tested; `main` prints them.
 
+use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 use xtask::database::DatabaseUrl;
 use xtask::migrations::{MigrationState, StatusReport};
 use xtask::project::Project;
+use xtask::snapshot::{Manifest, StoredSnapshot};
 
 /// States in the order the summary lists them.
 const STATES: [MigrationState; 6] = [
@@ -29,13 +31,7 @@ pub fn status_table(report: &StatusReport) -> String {
             .unwrap_or_default();
         table.add_row([m.name.as_str(), m.state.label(), applied_at.as_str()]);
     }
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
-    table
-        .lines()
-        .map(|line| line.trim_end().to_string() + "\n")
-        .collect()
+    render(table)
 }
 
 /// The one-line summary under the table.
@@ -120,4 +116,305 @@ pub fn status_json(report: &StatusReport, project: &Project, url: &DatabaseUrl) 
         "summary": summary,
     });
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
+}
+
+/// The two lines that say which database and migrations folder a command looked at.
+pub fn database_header(project: &Project, url: &DatabaseUrl) -> String {
+    format!(
+        "database    {} (schema {}, from {})\nmigrations  {}\n\n",
+        url.redacted(),
+        url.schema(),
+        url.source(),
+        project.display_path(&project.migrations_dir())
+    )
+}
+
+/// Prints each warning on stderr as `warning: …`.
+pub fn warn_all(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// Snapshot progress on stderr: a byte bar with the current table; hidden when stderr is not a
+/// terminal (indicatif's default) and under `NO_COLOR` it draws without colour.
+pub struct SnapshotProgress {
+    bar: indicatif::ProgressBar,
+}
+
+impl SnapshotProgress {
+    /// A bar that shows nothing until the snapshot starts.
+    pub fn new() -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes} read ({binary_bytes_per_sec}) {pos:>0}{msg}")
+                .expect("the template is valid")
+                .with_key("pos", |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {}),
+        );
+        SnapshotProgress { bar }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl xtask::snapshot::Progress for SnapshotProgress {
+    fn start(&self, tables: usize, _estimated_bytes: u64) {
+        self.bar.set_message(format!(" 0/{tables} tables"));
+        self.bar.set_length(u64::MAX);
+        self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+
+    fn advance(&self, table: &str, bytes: u64) {
+        self.bar.inc(bytes);
+        self.bar.set_message(format!(" {table}"));
+    }
+
+    fn table_done(&self, table: &str, rows: u64) {
+        self.bar.set_message(format!(" {table}: {rows} rows"));
+    }
+}
+
+fn size(bytes: u64) -> String {
+    indicatif::BinaryBytes(bytes).to_string()
+}
+
+/// What a snapshot saved, and how to bring it back.
+pub fn saved_text(project: &Project, manifest: &Manifest, elapsed: std::time::Duration) -> String {
+    format!(
+        "snapshot {}: {} tables, {} rows, {} in {:.2} s\n  saved in {}\nrestore with: cargo xtask restore {}\n",
+        manifest.id,
+        manifest.tables.len(),
+        manifest.total_rows(),
+        size(manifest.total_bytes()),
+        elapsed.as_secs_f64(),
+        project.display_path(&project.backups_dir.join(&manifest.id)),
+        manifest.id
+    )
+}
+
+/// `pre-migrate`'s report: what is pending, then what was saved.
+pub fn pre_migrate_text(project: &Project, status: &StatusReport, manifest: &Manifest, elapsed: std::time::Duration) -> String {
+    let pending: Vec<&str> = status.unapplied().map(|m| m.name.as_str()).collect();
+    let mut text = if pending.is_empty() {
+        "nothing pending; snapshot taken because of --force\n".to_string()
+    } else {
+        let mut text = format!("{} pending migration{}:\n", pending.len(), if pending.len() == 1 { "" } else { "s" });
+        for name in pending {
+            text.push_str(&format!("  {name}\n"));
+        }
+        text
+    };
+    text.push_str(&saved_text(project, manifest, elapsed));
+    text
+}
+
+/// What `--apply` did and what the migrations lost.
+pub fn applied_text(manifest: &Manifest, applied: &xtask::workflows::Applied, losses: &[xtask::workflows::Loss]) -> String {
+    let mut text = String::new();
+    if !applied.migrations.is_empty() {
+        text.push_str(&format!("applied {} migration(s):\n", applied.migrations.len()));
+        for name in &applied.migrations {
+            text.push_str(&format!("  {name}\n"));
+        }
+    }
+    if losses.is_empty() {
+        text.push_str("no table lost rows or columns\n");
+        return text;
+    }
+    text.push_str("data lost by the migrations (the snapshot still has it):\n");
+    for loss in losses {
+        let rows = match loss.rows_after {
+            None => format!("table dropped ({} rows)", loss.rows_before),
+            Some(after) if after < loss.rows_before => {
+                format!("{} of {} rows lost", loss.rows_before - after, loss.rows_before)
+            }
+            Some(_) => "rows kept".to_string(),
+        };
+        let columns = if loss.dropped_columns.is_empty() {
+            String::new()
+        } else {
+            format!(", dropped columns: {}", loss.dropped_columns.join(", "))
+        };
+        text.push_str(&format!(
+            "  {}: {rows}{columns}\n    restore with: cargo xtask restore {} --tables {}\n",
+            loss.table,
+            manifest.id,
+            shell_words::quote(&loss.table)
+        ));
+    }
+    text
+}
+
+/// The short JSON form of a manifest: id, counts, size.
+fn manifest_summary(manifest: &Manifest) -> serde_json::Value {
+    json!({
+        "id": manifest.id,
+        "created_at": manifest.created_at,
+        "reason": manifest.reason,
+        "tag": manifest.tag,
+        "tables": manifest.tables.len(),
+        "rows": manifest.total_rows(),
+        "bytes": manifest.total_bytes(),
+        "fingerprint": manifest.fingerprint,
+        "restore_command": format!("cargo xtask restore {}", manifest.id),
+    })
+}
+
+/// `snapshot --json`.
+pub fn manifest_summary_json(manifest: &Manifest) -> String {
+    pretty(&manifest_summary(manifest))
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).expect("a JSON value always serializes")
+}
+
+/// `pre-migrate --json`.
+pub fn pre_migrate_json(
+    status: &StatusReport,
+    manifest: Option<&Manifest>,
+    applied: Option<&xtask::workflows::Applied>,
+    losses: Option<&[xtask::workflows::Loss]>,
+) -> String {
+    pretty(&json!({
+        "pending": status.unapplied().map(|m| &m.name).collect::<Vec<_>>(),
+        "problems": status.has_problems(),
+        "snapshot": manifest.map(manifest_summary),
+        "applied": applied.map(|a| &a.migrations),
+        "losses": losses,
+    }))
+}
+
+fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    match seconds {
+        s if s < 60 => format!("{s}s ago"),
+        s if s < 3600 => format!("{}m ago", s / 60),
+        s if s < 86400 => format!("{}h ago", s / 3600),
+        s => format!("{}d ago", s / 86400),
+    }
+}
+
+/// `snapshots`: one row per snapshot, oldest first.
+pub fn snapshots_table(all: &[StoredSnapshot], now: DateTime<Utc>) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_header(["id", "age", "reason", "tables", "rows", "size", "pending then"]);
+    for s in all {
+        let m = &s.manifest;
+        let reason = match &m.tag {
+            Some(tag) => format!("{} ({tag})", m.reason),
+            None => m.reason.clone(),
+        };
+        let pending = s.sidecar.as_ref().map_or("?".to_string(), |c| c.unapplied().count().to_string());
+        table.add_row([
+            m.id.clone(),
+            age(now, m.created_at),
+            reason,
+            m.tables.len().to_string(),
+            m.total_rows().to_string(),
+            size(m.total_bytes()),
+            pending,
+        ]);
+    }
+    render(table)
+}
+
+fn render(mut table: Table) -> String {
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table.lines().map(|line| line.trim_end().to_string() + "\n").collect()
+}
+
+/// `snapshots --json`.
+pub fn snapshots_json(all: &[StoredSnapshot]) -> String {
+    let list: Vec<serde_json::Value> = all
+        .iter()
+        .map(|s| {
+            let mut value = manifest_summary(&s.manifest);
+            value["pending"] = json!(s.sidecar.as_ref().map(|c| c.unapplied().map(|m| &m.name).collect::<Vec<_>>()));
+            value["path"] = json!(s.path);
+            value
+        })
+        .collect();
+    pretty(&json!({ "snapshots": list }))
+}
+
+/// `snapshots show --json`: manifest and sidecar as they are on disk.
+pub fn show_json(snapshot: &StoredSnapshot) -> String {
+    pretty(&json!({ "manifest": snapshot.manifest, "migration_info": snapshot.sidecar }))
+}
+
+/// `snapshots show`: the manifest and sidecar, readably.
+pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
+    let m = &snapshot.manifest;
+    let mut text = format!(
+        "snapshot    {}\ntaken       {} ({})\nreason      {}{}\ndatabase    {} (schema {}, PostgreSQL {})\nsize        {} rows, {}\n",
+        m.id,
+        m.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        age(now, m.created_at),
+        m.reason,
+        m.tag.as_ref().map(|t| format!(" (tag {t})")).unwrap_or_default(),
+        m.database.url,
+        m.database.schema,
+        m.database.server_version,
+        m.total_rows(),
+        size(m.total_bytes()),
+    );
+    if let Some(sidecar) = &snapshot.sidecar {
+        if let Some(git) = &sidecar.git {
+            let dirty = if git.dirty { ", uncommitted changes" } else { "" };
+            text.push_str(&format!("git         {} at {}{dirty}\n", git.branch, &git.commit[..git.commit.len().min(12)]));
+        }
+        text.push_str(&format!("command     {}\n", sidecar.command));
+        text.push_str(&format!(
+            "migrations  {} applied, {} pending",
+            sidecar.applied.len(),
+            sidecar.unapplied().count()
+        ));
+        for (label, list) in [("failed", &sidecar.failed), ("edited", &sidecar.edited), ("missing locally", &sidecar.missing_locally)] {
+            if !list.is_empty() {
+                text.push_str(&format!(", {} {label}", list.len()));
+            }
+        }
+        text.push('\n');
+        for record in sidecar.unapplied() {
+            text.push_str(&format!("  pending   {}\n", record.name));
+        }
+    }
+    text.push('\n');
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_header(["table", "rows", "columns", "size"]);
+    for t in &m.tables {
+        table.add_row([t.name.clone(), t.rows.to_string(), t.columns.len().to_string(), size(t.bytes)]);
+    }
+    for f in &m.files {
+        table.add_row([format!("files: {}", f.group), format!("{} files", f.entries), String::new(), size(f.bytes)]);
+    }
+    text.push_str(&render(table));
+    text
+}
+
+/// `snapshots verify`: one line per snapshot, then each problem naming its file.
+pub fn verify_text(reports: &[xtask::snapshot::VerifyReport]) -> String {
+    let mut text = String::new();
+    for report in reports {
+        if report.ok() {
+            text.push_str(&format!("ok      {}: {} files, {} rows\n", report.id, report.files, report.rows));
+        } else {
+            text.push_str(&format!("FAILED  {}: {} problem(s)\n", report.id, report.problems.len()));
+            for problem in &report.problems {
+                text.push_str(&format!("  {}: {}\n", problem.file, problem.problem));
+            }
+        }
+    }
+    if reports.is_empty() {
+        text.push_str("no snapshots to verify\n");
+    }
+    text
 }

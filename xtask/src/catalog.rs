@@ -1,0 +1,206 @@
+//! Introspection of the live database: the tables of the working schema, their columns with
+//! PostgreSQL types (`format_type`), nullability and defaults, primary keys and foreign keys.
+//!
+//! Only ordinary and partitioned tables are listed (`relkind` `r`/`p`); views, materialized
+//! views and foreign tables hold no data of their own to snapshot. Partitions are left out: their
+//! rows are read through the partitioned parent, as `pg_dump --load-via-partition-root` does.
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+/// A column as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column name.
+    pub name: String,
+    /// The type as `format_type` prints it, e.g. `timestamp(3) without time zone`, `"Role"`,
+    /// `text[]`, `numeric(65,30)`.
+    #[serde(rename = "type")]
+    pub data_type: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// The default expression, if any (`nextval(...)`, `CURRENT_TIMESTAMP`, ...).
+    pub default: Option<String>,
+    /// A generated column (`GENERATED ALWAYS AS ... STORED`): never written on restore.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
+    /// An identity column (`GENERATED ... AS IDENTITY`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity: bool,
+}
+
+/// A foreign key of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The constraint name.
+    pub name: String,
+    /// The referencing columns, in key order.
+    pub columns: Vec<String>,
+    /// The referenced table's schema.
+    pub references_schema: String,
+    /// The referenced table.
+    pub references_table: String,
+    /// The referenced columns, in key order.
+    pub references_columns: Vec<String>,
+}
+
+/// A table of the working schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// The schema.
+    pub schema: String,
+    /// The table name, unquoted.
+    pub name: String,
+    /// Columns in their physical order (dropped columns left out).
+    pub columns: Vec<Column>,
+    /// Primary key columns in key order; empty when the table has none.
+    pub primary_key: Vec<String>,
+    /// Foreign keys, by constraint name.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The planner's size estimate in bytes (`pg_total_relation_size`), to schedule big tables
+    /// first; not exact.
+    pub estimated_bytes: i64,
+}
+
+impl Table {
+    /// `"schema"."name"`, quoted for SQL.
+    pub fn qualified(&self) -> String {
+        crate::sql::qualified(&self.schema, &self.name)
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TableRow {
+    name: String,
+    estimated_bytes: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ColumnRow {
+    table_name: String,
+    name: String,
+    data_type: String,
+    not_null: bool,
+    default_expr: Option<String>,
+    generated: bool,
+    identity: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    table_name: String,
+    name: String,
+    kind: String,
+    columns: Vec<String>,
+    references_schema: Option<String>,
+    references_table: Option<String>,
+    references_columns: Option<Vec<String>>,
+}
+
+/// Lists the tables of `schema` with columns and keys, ordered by name.
+///
+/// Three catalog queries whatever the number of tables. Errors: the driver's error when a query
+/// fails (for example on a server older than PostgreSQL 10, which lacks `attidentity`).
+pub async fn tables(conn: &mut PgConnection, schema: &str) -> Result<Vec<Table>, sqlx::Error> {
+    let rows: Vec<TableRow> = sqlx::query_as(
+        "SELECT c.relname AS name, pg_total_relation_size(c.oid) AS estimated_bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         ORDER BY c.relname COLLATE \"C\"",
+    )
+    .bind(schema)
+    .fetch_all(&mut *conn)
+    .await?;
+    let columns: Vec<ColumnRow> = sqlx::query_as(
+        "SELECT c.relname AS table_name, a.attname AS name,
+                format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null,
+                pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+                a.attgenerated <> '' AS generated, a.attidentity <> '' AS identity
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+         ORDER BY c.relname, a.attnum",
+    )
+    .bind(schema)
+    .fetch_all(&mut *conn)
+    .await?;
+    let keys: Vec<KeyRow> = sqlx::query_as(
+        "SELECT c.relname AS table_name, k.conname AS name, k.contype::text AS kind,
+                array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n
+                      ORDER BY u.i) AS columns,
+                rn.nspname::text AS references_schema, rc.relname::text AS references_table,
+                CASE WHEN k.contype = 'f' THEN
+                  array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+                        JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n
+                        ORDER BY u.i) END AS references_columns
+         FROM pg_constraint k
+         JOIN pg_class c ON c.oid = k.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_class rc ON rc.oid = k.confrelid
+         LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+         WHERE n.nspname = $1 AND k.contype IN ('p', 'f')
+         ORDER BY c.relname, k.conname",
+    )
+    .bind(schema)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| assemble(schema, row, &columns, &keys))
+        .collect())
+}
+
+fn assemble(schema: &str, row: TableRow, columns: &[ColumnRow], keys: &[KeyRow]) -> Table {
+    let columns = columns
+        .iter()
+        .filter(|c| c.table_name == row.name)
+        .map(|c| Column {
+            name: c.name.clone(),
+            data_type: c.data_type.clone(),
+            nullable: !c.not_null,
+            default: c.default_expr.clone(),
+            generated: c.generated,
+            identity: c.identity,
+        })
+        .collect();
+    let keys: Vec<&KeyRow> = keys.iter().filter(|k| k.table_name == row.name).collect();
+    let primary_key = keys
+        .iter()
+        .find(|k| k.kind == "p")
+        .map(|k| k.columns.clone())
+        .unwrap_or_default();
+    let foreign_keys = keys
+        .iter()
+        .filter(|k| k.kind == "f")
+        .map(|k| ForeignKey {
+            name: k.name.clone(),
+            columns: k.columns.clone(),
+            references_schema: k.references_schema.clone().unwrap_or_default(),
+            references_table: k.references_table.clone().unwrap_or_default(),
+            references_columns: k.references_columns.clone().unwrap_or_default(),
+        })
+        .collect();
+    Table {
+        schema: schema.to_string(),
+        name: row.name,
+        columns,
+        primary_key,
+        foreign_keys,
+        estimated_bytes: row.estimated_bytes,
+    }
+}
+
+/// The server's version string (`SHOW server_version`), e.g. `15.19 (Debian 15.19-0+deb12u1)`.
+pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SHOW server_version")
+        .fetch_one(conn)
+        .await
+}

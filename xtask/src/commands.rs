@@ -1,0 +1,196 @@
+//! One function per subcommand: turn the clap args into library options, call the engine,
+//! render the returned value. Exit codes are decided here.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use xtask::project::Project;
+use xtask::snapshot::{self, SnapshotOptions};
+use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
+
+use crate::cli::{PreMigrateArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs};
+use crate::ui;
+
+/// Exit code for errors.
+pub const EXIT_ERROR: u8 = 1;
+/// `--check`: migrations are pending, nothing else is wrong.
+const EXIT_PENDING: u8 = 10;
+/// `--check`: failed, edited, missing-locally or diverged migrations.
+const EXIT_PROBLEMS: u8 = 11;
+
+/// `cargo xtask status`.
+pub async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let url = project.database_url()?;
+    let mut conn = url.connect().await?;
+    let report = xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
+    if args.json {
+        println!("{}", ui::status_json(&report, project, &url));
+    } else {
+        print!("{}", ui::database_header(project, &url));
+        print!("{}", ui::status_table(&report));
+        println!("\n{}", ui::status_summary(&report, url.schema()));
+        ui::warn_all(&ui::status_warnings(&report));
+    }
+    let code = match (args.check, report.has_problems(), report.unapplied().next()) {
+        (false, _, _) => 0,
+        (true, true, _) => EXIT_PROBLEMS,
+        (true, false, Some(_)) => EXIT_PENDING,
+        (true, false, None) => 0,
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn snapshot_options(project: &Project, reason: &str, jobs: usize) -> SnapshotOptions {
+    let mut options = SnapshotOptions::new(reason, &project.root);
+    options.jobs = jobs.max(1);
+    options.files = project.config.files.clone();
+    options.command = command_line();
+    options.git = snapshot::sidecar::git_info(&project.root);
+    options
+}
+
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // --database-url may hold a password: never record it.
+    let mut shown = Vec::new();
+    let mut hide_next = false;
+    for arg in args {
+        if hide_next {
+            shown.push("***".to_string());
+            hide_next = false;
+        } else if arg == "--database-url" {
+            hide_next = true;
+            shown.push(arg);
+        } else if arg.starts_with("--database-url=") {
+            shown.push("--database-url=***".to_string());
+        } else {
+            shown.push(arg);
+        }
+    }
+    format!("cargo xtask {}", shell_words::join(shown))
+}
+
+/// `cargo xtask pre-migrate`.
+pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Result<ExitCode> {
+    let url = project.database_url()?;
+    let command = args
+        .migrate_command
+        .clone()
+        .or_else(|| project.config.migrate_command.clone())
+        .unwrap_or_else(|| DEFAULT_MIGRATE_COMMAND.to_string());
+    let command = MigrateCommand::parse(&command)?;
+    let options = snapshot_options(project, "pre-migrate", args.jobs);
+    let progress = ui::SnapshotProgress::new();
+    let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;
+    progress.finish();
+    let (status, manifest, elapsed) = match outcome {
+        PreMigrate::NothingPending { status } => {
+            if args.json {
+                println!("{}", ui::pre_migrate_json(&status, None, None, None));
+            } else {
+                println!("nothing pending: {} migrations applied; no snapshot taken (--force takes one anyway)", status.count(xtask::migrations::MigrationState::Applied));
+            }
+            ui::warn_all(&ui::status_warnings(&status));
+            return Ok(ExitCode::SUCCESS);
+        }
+        PreMigrate::Taken { status, manifest, elapsed } => (status, manifest, elapsed),
+    };
+    ui::warn_all(&ui::status_warnings(&status));
+    if !args.json {
+        print!("{}", ui::pre_migrate_text(project, &status, &manifest, elapsed));
+    }
+    if !args.apply {
+        if args.json {
+            println!("{}", ui::pre_migrate_json(&status, Some(&manifest), None, None));
+        }
+        let pending = status.unapplied().next().is_some();
+        return Ok(ExitCode::from(if args.check && pending { EXIT_PENDING } else { 0 }));
+    }
+    eprintln!("applying migrations with {}", command.display());
+    let applied = workflows::apply(project, &url, &command)
+        .await
+        .with_context(|| format!("the snapshot {} is kept", manifest.id))?;
+    if !applied.output.is_empty() {
+        eprint!("{}", applied.output);
+    }
+    let losses = workflows::losses(&url, &manifest).await?;
+    if args.json {
+        println!("{}", ui::pre_migrate_json(&status, Some(&manifest), Some(&applied), Some(&losses)));
+    } else {
+        print!("{}", ui::applied_text(&manifest, &applied, &losses));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask snapshot`.
+pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let url = project.database_url()?;
+    let status = {
+        let mut conn = url.connect().await?;
+        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+    };
+    let mut options = snapshot_options(project, &args.reason, args.jobs);
+    options.tag = args.tag;
+    options.tables = args.tables;
+    options.exclude = args.exclude;
+    let progress = ui::SnapshotProgress::new();
+    let started = std::time::Instant::now();
+    let taken = if args.if_changed {
+        snapshot::take_if_changed(&url, &project.backups_dir, &status, &options, &progress).await?
+    } else {
+        Some(snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?)
+    };
+    progress.finish();
+    match taken {
+        None => {
+            let latest = snapshot::latest(&project.backups_dir)?;
+            println!("unchanged: the data equals snapshot {}; no snapshot taken", latest.manifest.id);
+        }
+        Some(manifest) if args.json => println!("{}", ui::manifest_summary_json(&manifest)),
+        Some(manifest) => print!("{}", ui::saved_text(project, &manifest, started.elapsed())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask snapshots [show|verify]`.
+pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result<ExitCode> {
+    let store = &project.backups_dir;
+    match args.action {
+        None => {
+            let all = snapshot::list(store)?;
+            if args.json {
+                println!("{}", ui::snapshots_json(&all));
+            } else if all.is_empty() {
+                println!("no snapshots in {}", project.display_path(store));
+            } else {
+                print!("{}", ui::snapshots_table(&all, chrono::Utc::now()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(SnapshotsAction::Show { id, json }) => {
+            let found = match id {
+                Some(id) => snapshot::find(store, &id)?,
+                None => snapshot::latest(store)?,
+            };
+            if json {
+                println!("{}", ui::show_json(&found));
+            } else {
+                print!("{}", ui::show_text(&found, chrono::Utc::now()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(SnapshotsAction::Verify { id, all }) => {
+            let targets = match (id, all) {
+                (_, true) => snapshot::list(store)?,
+                (Some(id), false) => vec![snapshot::find(store, &id)?],
+                (None, false) => unreachable!("clap requires an id or --all"),
+            };
+            let reports: Vec<_> = tokio::task::spawn_blocking(move || targets.iter().map(snapshot::verify).collect())
+                .await
+                .context("verifying")?;
+            print!("{}", ui::verify_text(&reports));
+            let ok = reports.iter().all(|r| r.ok());
+            Ok(ExitCode::from(if ok { 0 } else { EXIT_ERROR }))
+        }
+    }
+}

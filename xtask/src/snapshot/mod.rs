@@ -1,0 +1,132 @@
+//! Snapshots: the on-disk format, taking one, listing and verifying them.
+//!
+//! A snapshot is one folder under the backups folder, named by its UTC time and reason
+//! (`2026-11-20T10-30-45Z-pre-migrate`), holding `manifest.json`, the `migration-info.json`
+//! sidecar, `data/<schema>.<table>.csv.zst` (one zstd-compressed `COPY ... (FORMAT csv, HEADER)`
+//! per table) and `files/<group>.tar.zst` for configured upload folders. It is written into a
+//! hidden temporary sibling folder and renamed into place when complete, so a listed snapshot
+//! is whole; it is never modified afterwards.
+
+pub mod archive;
+pub mod csv;
+pub mod manifest;
+pub mod sidecar;
+pub mod store;
+pub mod verify;
+mod write;
+
+use camino::Utf8PathBuf;
+
+pub use manifest::{FORMAT_VERSION, Manifest, TableEntry};
+pub use sidecar::{GitInfo, MigrationInfo};
+pub use store::{StoredSnapshot, find, latest, list};
+pub use verify::{VerifyReport, verify};
+pub use write::{NoProgress, Progress, SnapshotOptions, take, take_if_changed};
+
+/// Errors while writing, reading or verifying snapshots.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// A file or folder operation failed.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done: `creating`, `writing`, `reading`, ...
+        action: &'static str,
+        /// The file or folder.
+        path: Utf8PathBuf,
+        /// The I/O error (disk full, permission denied, ...).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A query or the COPY stream failed (server gone, permission denied, ...).
+    #[error("{action}")]
+    Database {
+        /// What was being done, naming the table when there is one.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] crate::database::DatabaseError),
+    /// `--tables`/`--exclude` named a table the schema does not have.
+    #[error("no table {name} in schema {schema}")]
+    UnknownTable {
+        /// The name given.
+        name: String,
+        /// The working schema.
+        schema: String,
+    },
+    /// A manifest or sidecar is not valid JSON of the expected shape.
+    #[error("{path} is corrupt: {problem}")]
+    Corrupt {
+        /// The file.
+        path: Utf8PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A manifest of a format version this tool does not know.
+    #[error("{path} has format version {found}; this tool reads version {FORMAT_VERSION}")]
+    UnknownFormat {
+        /// The manifest.
+        path: Utf8PathBuf,
+        /// The version found.
+        found: String,
+    },
+    /// A manifest names a file outside its snapshot folder.
+    #[error("the manifest names {file}, which lies outside the snapshot")]
+    UnsafePath {
+        /// The offending path.
+        file: Utf8PathBuf,
+    },
+    /// No snapshot with that id.
+    #[error("no snapshot {id} in {store}")]
+    NotFound {
+        /// The id asked for.
+        id: String,
+        /// The backups folder.
+        store: Utf8PathBuf,
+    },
+    /// An id prefix that matches several snapshots.
+    #[error("{id} matches several snapshots: {matches}")]
+    Ambiguous {
+        /// The prefix asked for.
+        id: String,
+        /// The ids it matches.
+        matches: String,
+    },
+    /// The backups folder has no snapshot at all.
+    #[error("no snapshots in {store}")]
+    Empty {
+        /// The backups folder.
+        store: Utf8PathBuf,
+    },
+}
+
+impl SnapshotError {
+    /// What the user should do next, for the binary's `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SnapshotError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Some(
+                "make the backups folder writable, or choose another with --backups-dir".into(),
+            ),
+            SnapshotError::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                Some("free disk space (or prune old snapshots) and try again; nothing was kept".into())
+            }
+            SnapshotError::Database { .. } => {
+                Some("nothing was kept; check that the server is up and try again".into())
+            }
+            SnapshotError::Connect(e) => e.hint(),
+            SnapshotError::UnknownTable { .. } => Some("`cargo xtask status` lists the schema; names are case-sensitive, as in Prisma".into()),
+            SnapshotError::Corrupt { .. } | SnapshotError::UnsafePath { .. } => {
+                Some("this snapshot cannot be trusted; run `cargo xtask snapshots verify --all`".into())
+            }
+            SnapshotError::UnknownFormat { .. } => Some("use the version of this tool that wrote it".into()),
+            SnapshotError::NotFound { .. } | SnapshotError::Ambiguous { .. } => {
+                Some("`cargo xtask snapshots` lists them".into())
+            }
+            SnapshotError::Empty { .. } => Some("take one with `cargo xtask snapshot`".into()),
+            SnapshotError::Io { .. } => None,
+        }
+    }
+}

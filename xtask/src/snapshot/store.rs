@@ -1,0 +1,91 @@
+//! The snapshot store: listing the complete snapshots in the backups folder and finding one.
+//!
+//! A snapshot is listed only when its folder holds a readable manifest; hidden folders (the
+//! temporary ones being written) and anything else are ignored.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::SnapshotError;
+use super::manifest::{MANIFEST_FILE, Manifest};
+use super::sidecar::{MigrationInfo, SIDECAR_FILE};
+
+/// A complete snapshot in the store.
+#[derive(Debug, Clone)]
+pub struct StoredSnapshot {
+    /// Its folder.
+    pub path: Utf8PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its sidecar (`None` if unreadable).
+    pub sidecar: Option<MigrationInfo>,
+}
+
+/// Lists the snapshots in `store`, oldest first. A missing store lists nothing.
+///
+/// Errors: [`SnapshotError::Io`] when the folder cannot be read; a folder with a corrupt or
+/// unknown-format manifest is an error too (it is ours and cannot be trusted), naming it.
+pub fn list(store: &Utf8Path) -> Result<Vec<StoredSnapshot>, SnapshotError> {
+    if !store.is_dir() {
+        return Ok(Vec::new());
+    }
+    let read_err = |source| SnapshotError::Io {
+        action: "reading",
+        path: store.to_owned(),
+        source,
+    };
+    let mut snapshots = Vec::new();
+    for entry in store.read_dir_utf8().map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let hidden = entry.file_name().starts_with('.');
+        if hidden || !entry.path().join(MANIFEST_FILE).is_file() {
+            continue;
+        }
+        snapshots.push(open(entry.path())?);
+    }
+    snapshots.sort_by(|a, b| {
+        (a.manifest.created_at, &a.manifest.id).cmp(&(b.manifest.created_at, &b.manifest.id))
+    });
+    Ok(snapshots)
+}
+
+/// Reads one snapshot folder.
+pub fn open(path: &Utf8Path) -> Result<StoredSnapshot, SnapshotError> {
+    let manifest = Manifest::read(path)?;
+    let sidecar = std::fs::read_to_string(path.join(SIDECAR_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    Ok(StoredSnapshot {
+        path: path.to_owned(),
+        manifest,
+        sidecar,
+    })
+}
+
+/// Finds a snapshot by id or unique id prefix.
+///
+/// Errors: [`SnapshotError::NotFound`], [`SnapshotError::Ambiguous`].
+pub fn find(store: &Utf8Path, id: &str) -> Result<StoredSnapshot, SnapshotError> {
+    let all = list(store)?;
+    if let Some(exact) = all.iter().find(|s| s.manifest.id == id) {
+        return Ok(exact.clone());
+    }
+    let matches: Vec<&StoredSnapshot> = all.iter().filter(|s| s.manifest.id.starts_with(id)).collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(SnapshotError::NotFound {
+            id: id.to_string(),
+            store: store.to_owned(),
+        }),
+        many => Err(SnapshotError::Ambiguous {
+            id: id.to_string(),
+            matches: many.iter().map(|s| s.manifest.id.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// The newest snapshot. Errors with [`SnapshotError::Empty`] when there is none.
+pub fn latest(store: &Utf8Path) -> Result<StoredSnapshot, SnapshotError> {
+    list(store)?.pop().ok_or_else(|| SnapshotError::Empty {
+        store: store.to_owned(),
+    })
+}

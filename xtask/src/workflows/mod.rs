@@ -1,0 +1,64 @@
+//! Workflows: compositions of status, snapshot and deploy that the commands run.
+
+pub mod pre_migrate;
+
+pub use pre_migrate::{Applied, Loss, MigrateCommand, PreMigrate, apply, losses, pre_migrate};
+
+/// Errors from a workflow: whatever its parts report, plus running the user's commands.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] crate::database::DatabaseError),
+    /// Reading migration status failed.
+    #[error(transparent)]
+    Status(#[from] crate::migrations::StatusError),
+    /// Taking or reading a snapshot failed.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// The built-in deploy failed.
+    #[error(transparent)]
+    Deploy(#[from] crate::migrations::DeployError),
+    /// A query failed.
+    #[error("{action}")]
+    Database {
+        /// What was being done.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// `migrate-command` cannot be parsed.
+    #[error("cannot parse the command `{command}`: {problem}")]
+    BadCommand {
+        /// The command as configured.
+        command: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The user's command failed.
+    #[error("`{command}` failed:\n{output}")]
+    CommandFailed {
+        /// The command.
+        command: String,
+        /// What it printed.
+        output: String,
+    },
+}
+
+impl WorkflowError {
+    /// What the user should do next, for the binary's `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            WorkflowError::Connect(e) => e.hint(),
+            WorkflowError::Status(e) => e.hint(),
+            WorkflowError::Snapshot(e) => e.hint(),
+            WorkflowError::Deploy(e) => e.hint(),
+            WorkflowError::Database { .. } => None,
+            WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.xtask]".into()),
+            WorkflowError::CommandFailed { .. } => Some(
+                "the snapshot was taken before the command ran; `cargo xtask restore` puts the data back".into(),
+            ),
+        }
+    }
+}
