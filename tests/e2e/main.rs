@@ -4,4 +4,6 @@
 mod support;
 
 mod cli;
+mod pre_migrate;
+mod snapshot;
 mod status;

@@ -22,7 +22,8 @@ const EXIT_PROBLEMS: u8 = 11;
 pub async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let url = project.database_url()?;
     let mut conn = url.connect().await?;
-    let report = xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
+    let report =
+        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
     if args.json {
         println!("{}", ui::status_json(&report, project, &url));
     } else {
@@ -88,23 +89,40 @@ pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Res
             if args.json {
                 println!("{}", ui::pre_migrate_json(&status, None, None, None));
             } else {
-                println!("nothing pending: {} migrations applied; no snapshot taken (--force takes one anyway)", status.count(xtask::migrations::MigrationState::Applied));
+                println!(
+                    "nothing pending: {} migrations applied; no snapshot taken (--force takes one anyway)",
+                    status.count(xtask::migrations::MigrationState::Applied)
+                );
             }
             ui::warn_all(&ui::status_warnings(&status));
             return Ok(ExitCode::SUCCESS);
         }
-        PreMigrate::Taken { status, manifest, elapsed } => (status, manifest, elapsed),
+        PreMigrate::Taken {
+            status,
+            manifest,
+            elapsed,
+        } => (status, manifest, elapsed),
     };
     ui::warn_all(&ui::status_warnings(&status));
     if !args.json {
-        print!("{}", ui::pre_migrate_text(project, &status, &manifest, elapsed));
+        print!(
+            "{}",
+            ui::pre_migrate_text(project, &status, &manifest, elapsed)
+        );
     }
     if !args.apply {
         if args.json {
-            println!("{}", ui::pre_migrate_json(&status, Some(&manifest), None, None));
+            println!(
+                "{}",
+                ui::pre_migrate_json(&status, Some(&manifest), None, None)
+            );
         }
         let pending = status.unapplied().next().is_some();
-        return Ok(ExitCode::from(if args.check && pending { EXIT_PENDING } else { 0 }));
+        return Ok(ExitCode::from(if args.check && pending {
+            EXIT_PENDING
+        } else {
+            0
+        }));
     }
     eprintln!("applying migrations with {}", command.display());
     let applied = workflows::apply(project, &url, &command)
@@ -115,7 +133,10 @@ pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Res
     }
     let losses = workflows::losses(&url, &manifest).await?;
     if args.json {
-        println!("{}", ui::pre_migrate_json(&status, Some(&manifest), Some(&applied), Some(&losses)));
+        println!(
+            "{}",
+            ui::pre_migrate_json(&status, Some(&manifest), Some(&applied), Some(&losses))
+        );
     } else {
         print!("{}", ui::applied_text(&manifest, &applied, &losses));
     }
@@ -144,7 +165,10 @@ pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<E
     match taken {
         None => {
             let latest = snapshot::latest(&project.backups_dir)?;
-            println!("unchanged: the data equals snapshot {}; no snapshot taken", latest.manifest.id);
+            println!(
+                "unchanged: the data equals snapshot {}; no snapshot taken",
+                latest.manifest.id
+            );
         }
         Some(manifest) if args.json => println!("{}", ui::manifest_summary_json(&manifest)),
         Some(manifest) => print!("{}", ui::saved_text(project, &manifest, started.elapsed())),
@@ -185,9 +209,10 @@ pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result
                 (Some(id), false) => vec![snapshot::find(store, &id)?],
                 (None, false) => unreachable!("clap requires an id or --all"),
             };
-            let reports: Vec<_> = tokio::task::spawn_blocking(move || targets.iter().map(snapshot::verify).collect())
-                .await
-                .context("verifying")?;
+            let reports: Vec<_> =
+                tokio::task::spawn_blocking(move || targets.iter().map(snapshot::verify).collect())
+                    .await
+                    .context("verifying")?;
             print!("{}", ui::verify_text(&reports));
             let ok = reports.iter().all(|r| r.ok());
             Ok(ExitCode::from(if ok { 0 } else { EXIT_ERROR }))

@@ -145,11 +145,17 @@ pub struct SnapshotProgress {
 impl SnapshotProgress {
     /// A bar that shows nothing until the snapshot starts.
     pub fn new() -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes} read ({binary_bytes_per_sec}) {pos:>0}{msg}")
-                .expect("the template is valid")
-                .with_key("pos", |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {}),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes} read ({binary_bytes_per_sec}) {pos:>0}{msg}",
+            )
+            .expect("the template is valid")
+            .with_key(
+                "pos",
+                |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {},
+            ),
         );
         SnapshotProgress { bar }
     }
@@ -164,7 +170,8 @@ impl xtask::snapshot::Progress for SnapshotProgress {
     fn start(&self, tables: usize, _estimated_bytes: u64) {
         self.bar.set_message(format!(" 0/{tables} tables"));
         self.bar.set_length(u64::MAX);
-        self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(120));
     }
 
     fn advance(&self, table: &str, bytes: u64) {
@@ -196,12 +203,21 @@ pub fn saved_text(project: &Project, manifest: &Manifest, elapsed: std::time::Du
 }
 
 /// `pre-migrate`'s report: what is pending, then what was saved.
-pub fn pre_migrate_text(project: &Project, status: &StatusReport, manifest: &Manifest, elapsed: std::time::Duration) -> String {
+pub fn pre_migrate_text(
+    project: &Project,
+    status: &StatusReport,
+    manifest: &Manifest,
+    elapsed: std::time::Duration,
+) -> String {
     let pending: Vec<&str> = status.unapplied().map(|m| m.name.as_str()).collect();
     let mut text = if pending.is_empty() {
         "nothing pending; snapshot taken because of --force\n".to_string()
     } else {
-        let mut text = format!("{} pending migration{}:\n", pending.len(), if pending.len() == 1 { "" } else { "s" });
+        let mut text = format!(
+            "{} pending migration{}:\n",
+            pending.len(),
+            if pending.len() == 1 { "" } else { "s" }
+        );
         for name in pending {
             text.push_str(&format!("  {name}\n"));
         }
@@ -212,10 +228,17 @@ pub fn pre_migrate_text(project: &Project, status: &StatusReport, manifest: &Man
 }
 
 /// What `--apply` did and what the migrations lost.
-pub fn applied_text(manifest: &Manifest, applied: &xtask::workflows::Applied, losses: &[xtask::workflows::Loss]) -> String {
+pub fn applied_text(
+    manifest: &Manifest,
+    applied: &xtask::workflows::Applied,
+    losses: &[xtask::workflows::Loss],
+) -> String {
     let mut text = String::new();
     if !applied.migrations.is_empty() {
-        text.push_str(&format!("applied {} migration(s):\n", applied.migrations.len()));
+        text.push_str(&format!(
+            "applied {} migration(s):\n",
+            applied.migrations.len()
+        ));
         for name in &applied.migrations {
             text.push_str(&format!("  {name}\n"));
         }
@@ -229,7 +252,11 @@ pub fn applied_text(manifest: &Manifest, applied: &xtask::workflows::Applied, lo
         let rows = match loss.rows_after {
             None => format!("table dropped ({} rows)", loss.rows_before),
             Some(after) if after < loss.rows_before => {
-                format!("{} of {} rows lost", loss.rows_before - after, loss.rows_before)
+                format!(
+                    "{} of {} rows lost",
+                    loss.rows_before - after,
+                    loss.rows_before
+                )
             }
             Some(_) => "rows kept".to_string(),
         };
@@ -302,14 +329,25 @@ fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
 pub fn snapshots_table(all: &[StoredSnapshot], now: DateTime<Utc>) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
-    table.set_header(["id", "age", "reason", "tables", "rows", "size", "pending then"]);
+    table.set_header([
+        "id",
+        "age",
+        "reason",
+        "tables",
+        "rows",
+        "size",
+        "pending then",
+    ]);
     for s in all {
         let m = &s.manifest;
         let reason = match &m.tag {
             Some(tag) => format!("{} ({tag})", m.reason),
             None => m.reason.clone(),
         };
-        let pending = s.sidecar.as_ref().map_or("?".to_string(), |c| c.unapplied().count().to_string());
+        let pending = s
+            .sidecar
+            .as_ref()
+            .map_or("?".to_string(), |c| c.unapplied().count().to_string());
         table.add_row([
             m.id.clone(),
             age(now, m.created_at),
@@ -327,7 +365,10 @@ fn render(mut table: Table) -> String {
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
-    table.lines().map(|line| line.trim_end().to_string() + "\n").collect()
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect()
 }
 
 /// `snapshots --json`.
@@ -336,7 +377,11 @@ pub fn snapshots_json(all: &[StoredSnapshot]) -> String {
         .iter()
         .map(|s| {
             let mut value = manifest_summary(&s.manifest);
-            value["pending"] = json!(s.sidecar.as_ref().map(|c| c.unapplied().map(|m| &m.name).collect::<Vec<_>>()));
+            value["pending"] = json!(
+                s.sidecar
+                    .as_ref()
+                    .map(|c| c.unapplied().map(|m| &m.name).collect::<Vec<_>>())
+            );
             value["path"] = json!(s.path);
             value
         })
@@ -358,7 +403,10 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
         m.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
         age(now, m.created_at),
         m.reason,
-        m.tag.as_ref().map(|t| format!(" (tag {t})")).unwrap_or_default(),
+        m.tag
+            .as_ref()
+            .map(|t| format!(" (tag {t})"))
+            .unwrap_or_default(),
         m.database.url,
         m.database.schema,
         m.database.server_version,
@@ -367,8 +415,16 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
     );
     if let Some(sidecar) = &snapshot.sidecar {
         if let Some(git) = &sidecar.git {
-            let dirty = if git.dirty { ", uncommitted changes" } else { "" };
-            text.push_str(&format!("git         {} at {}{dirty}\n", git.branch, &git.commit[..git.commit.len().min(12)]));
+            let dirty = if git.dirty {
+                ", uncommitted changes"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "git         {} at {}{dirty}\n",
+                git.branch,
+                &git.commit[..git.commit.len().min(12)]
+            ));
         }
         text.push_str(&format!("command     {}\n", sidecar.command));
         text.push_str(&format!(
@@ -376,7 +432,11 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
             sidecar.applied.len(),
             sidecar.unapplied().count()
         ));
-        for (label, list) in [("failed", &sidecar.failed), ("edited", &sidecar.edited), ("missing locally", &sidecar.missing_locally)] {
+        for (label, list) in [
+            ("failed", &sidecar.failed),
+            ("edited", &sidecar.edited),
+            ("missing locally", &sidecar.missing_locally),
+        ] {
             if !list.is_empty() {
                 text.push_str(&format!(", {} {label}", list.len()));
             }
@@ -391,10 +451,20 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
     table.load_preset(presets::NOTHING);
     table.set_header(["table", "rows", "columns", "size"]);
     for t in &m.tables {
-        table.add_row([t.name.clone(), t.rows.to_string(), t.columns.len().to_string(), size(t.bytes)]);
+        table.add_row([
+            t.name.clone(),
+            t.rows.to_string(),
+            t.columns.len().to_string(),
+            size(t.bytes),
+        ]);
     }
     for f in &m.files {
-        table.add_row([format!("files: {}", f.group), format!("{} files", f.entries), String::new(), size(f.bytes)]);
+        table.add_row([
+            format!("files: {}", f.group),
+            format!("{} files", f.entries),
+            String::new(),
+            size(f.bytes),
+        ]);
     }
     text.push_str(&render(table));
     text
@@ -405,9 +475,16 @@ pub fn verify_text(reports: &[xtask::snapshot::VerifyReport]) -> String {
     let mut text = String::new();
     for report in reports {
         if report.ok() {
-            text.push_str(&format!("ok      {}: {} files, {} rows\n", report.id, report.files, report.rows));
+            text.push_str(&format!(
+                "ok      {}: {} files, {} rows\n",
+                report.id, report.files, report.rows
+            ));
         } else {
-            text.push_str(&format!("FAILED  {}: {} problem(s)\n", report.id, report.problems.len()));
+            text.push_str(&format!(
+                "FAILED  {}: {} problem(s)\n",
+                report.id,
+                report.problems.len()
+            ));
             for problem in &report.problems {
                 text.push_str(&format!("  {}: {}\n", problem.file, problem.problem));
             }

@@ -47,6 +47,33 @@ impl TempProject {
         self.migrations()[index].script_path.clone()
     }
 
+    /// The default snapshot store, `<root>/backups`.
+    pub fn backups_dir(&self) -> Utf8PathBuf {
+        self.root.join("backups")
+    }
+
+    /// The complete snapshots in the store, oldest first.
+    pub fn snapshots(&self) -> Vec<xtask::snapshot::StoredSnapshot> {
+        xtask::snapshot::list(&self.backups_dir()).expect("listing snapshots")
+    }
+
+    /// Entries of the store other than complete snapshots (temporary folders left behind).
+    pub fn leftovers(&self) -> Vec<String> {
+        let Ok(read) = self.backups_dir().read_dir_utf8() else {
+            return Vec::new();
+        };
+        read.map(|e| e.unwrap().file_name().to_string())
+            .filter(|name| name.starts_with('.'))
+            .collect()
+    }
+
+    /// Applies the first 4 migrations and the seed data: the state the seed targets.
+    pub async fn seeded(&self, db: &TestDb) {
+        db.deploy(&self.migrations(), 4).await;
+        let seed = std::fs::read_to_string(self.root.join("seed.sql")).unwrap();
+        db.execute(&seed).await;
+    }
+
     /// Adds a migration folder with `sql` as its migration.sql.
     pub fn add_migration(&self, name: &str, sql: &str) {
         let dir = self.migrations_dir().join(name);

@@ -42,7 +42,11 @@ fn write_group(
     let path = dir.join(&file);
     let io_err = |path: &Utf8Path| {
         let path = path.to_owned();
-        move |source| SnapshotError::Io { action: "archiving", path, source }
+        move |source| SnapshotError::Io {
+            action: "archiving",
+            path,
+            source,
+        }
     };
     let out = create_file_private(&path)?;
     let encoder = zstd::Encoder::new(HashingWriter::new(out), level).map_err(io_err(&path))?;
@@ -53,7 +57,8 @@ fn write_group(
         let source = project_root.join(folder);
         if source.is_dir() {
             entries += count_files(&source);
-            tar.append_dir_all(folder, &source).map_err(io_err(&source))?;
+            tar.append_dir_all(folder, &source)
+                .map_err(io_err(&source))?;
         }
     }
     let encoder = tar.into_inner().map_err(io_err(&path))?;
@@ -70,7 +75,9 @@ fn write_group(
 }
 
 fn count_files(dir: &Utf8Path) -> u64 {
-    let Ok(read) = dir.read_dir_utf8() else { return 0 };
+    let Ok(read) = dir.read_dir_utf8() else {
+        return 0;
+    };
     read.filter_map(Result::ok)
         .map(|entry| match entry.file_type() {
             Ok(t) if t.is_dir() => count_files(entry.path()),

@@ -102,7 +102,8 @@ impl Manifest {
 
     /// Total bytes of data files and archives.
     pub fn total_bytes(&self) -> u64 {
-        self.tables.iter().map(|t| t.bytes).sum::<u64>() + self.files.iter().map(|f| f.bytes).sum::<u64>()
+        self.tables.iter().map(|t| t.bytes).sum::<u64>()
+            + self.files.iter().map(|f| f.bytes).sum::<u64>()
     }
 
     /// The entry for table `name`.
@@ -122,10 +123,11 @@ impl Manifest {
             path: path.clone(),
             source,
         })?;
-        let version: serde_json::Value = serde_json::from_str(&text).map_err(|e| SnapshotError::Corrupt {
-            path: path.clone(),
-            problem: e.to_string(),
-        })?;
+        let version: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| SnapshotError::Corrupt {
+                path: path.clone(),
+                problem: e.to_string(),
+            })?;
         let found = version.get("format_version").and_then(|v| v.as_u64());
         if found != Some(FORMAT_VERSION.into()) {
             return Err(SnapshotError::UnknownFormat {
@@ -133,10 +135,11 @@ impl Manifest {
                 found: found.map_or("none".into(), |v| v.to_string()),
             });
         }
-        let manifest: Manifest = serde_json::from_value(version).map_err(|e| SnapshotError::Corrupt {
-            path: path.clone(),
-            problem: e.to_string(),
-        })?;
+        let manifest: Manifest =
+            serde_json::from_value(version).map_err(|e| SnapshotError::Corrupt {
+                path: path.clone(),
+                problem: e.to_string(),
+            })?;
         let files = manifest.tables.iter().map(|t| &t.file);
         for file in files.chain(manifest.files.iter().map(|f| &f.file)) {
             check_inside(file)?;
@@ -153,7 +156,9 @@ pub fn check_inside(file: &Utf8Path) -> Result<(), SnapshotError> {
     if safe && !file.as_str().is_empty() {
         Ok(())
     } else {
-        Err(SnapshotError::UnsafePath { file: file.to_owned() })
+        Err(SnapshotError::UnsafePath {
+            file: file.to_owned(),
+        })
     }
 }
 
@@ -185,9 +190,18 @@ mod tests {
     #[test]
     fn data_file_names_are_safe() {
         assert_eq!(data_file("public", "User"), "data/public.User.csv.zst");
-        assert_eq!(data_file("public", "_PostToTag"), "data/public._PostToTag.csv.zst");
-        assert_eq!(data_file("public", "a/../b"), "data/public.a%2F%2E%2E%2Fb.csv.zst");
-        assert_eq!(data_file("public", "Ünïcode \"q\""), "data/public.Ünïcode %22q%22.csv.zst");
+        assert_eq!(
+            data_file("public", "_PostToTag"),
+            "data/public._PostToTag.csv.zst"
+        );
+        assert_eq!(
+            data_file("public", "a/../b"),
+            "data/public.a%2F%2E%2E%2Fb.csv.zst"
+        );
+        assert_eq!(
+            data_file("public", "Ünïcode \"q\""),
+            "data/public.Ünïcode %22q%22.csv.zst"
+        );
     }
 
     #[test]

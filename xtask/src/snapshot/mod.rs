@@ -107,21 +107,30 @@ impl SnapshotError {
     /// What the user should do next, for the binary's `hint:` line.
     pub fn hint(&self) -> Option<String> {
         match self {
-            SnapshotError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Some(
-                "make the backups folder writable, or choose another with --backups-dir".into(),
-            ),
-            SnapshotError::Io { source, .. } if source.raw_os_error() == Some(28) => {
-                Some("free disk space (or prune old snapshots) and try again; nothing was kept".into())
+            SnapshotError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                Some(
+                    "make the backups folder writable, or choose another with --backups-dir".into(),
+                )
             }
+            SnapshotError::Io { source, .. } if source.raw_os_error() == Some(28) => Some(
+                "free disk space (or prune old snapshots) and try again; nothing was kept".into(),
+            ),
             SnapshotError::Database { .. } => {
                 Some("nothing was kept; check that the server is up and try again".into())
             }
             SnapshotError::Connect(e) => e.hint(),
-            SnapshotError::UnknownTable { .. } => Some("`cargo xtask status` lists the schema; names are case-sensitive, as in Prisma".into()),
-            SnapshotError::Corrupt { .. } | SnapshotError::UnsafePath { .. } => {
-                Some("this snapshot cannot be trusted; run `cargo xtask snapshots verify --all`".into())
+            SnapshotError::UnknownTable { .. } => Some(
+                "`cargo xtask status` lists the schema; names are case-sensitive, as in Prisma"
+                    .into(),
+            ),
+            SnapshotError::Corrupt { .. } | SnapshotError::UnsafePath { .. } => Some(
+                "this snapshot cannot be trusted; run `cargo xtask snapshots verify --all`".into(),
+            ),
+            SnapshotError::UnknownFormat { .. } => {
+                Some("use the version of this tool that wrote it".into())
             }
-            SnapshotError::UnknownFormat { .. } => Some("use the version of this tool that wrote it".into()),
             SnapshotError::NotFound { .. } | SnapshotError::Ambiguous { .. } => {
                 Some("`cargo xtask snapshots` lists them".into())
             }

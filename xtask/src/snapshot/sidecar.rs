@@ -65,7 +65,13 @@ pub struct GitInfo {
 
 impl MigrationInfo {
     /// Builds the sidecar from a status report.
-    pub fn new(report: &StatusReport, snapshot_id: &str, reason: &str, command: &str, git: Option<GitInfo>) -> MigrationInfo {
+    pub fn new(
+        report: &StatusReport,
+        snapshot_id: &str,
+        reason: &str,
+        command: &str,
+        git: Option<GitInfo>,
+    ) -> MigrationInfo {
         let list = |state: MigrationState| report.in_state(state).map(record).collect();
         MigrationInfo {
             snapshot_id: snapshot_id.to_string(),
@@ -113,5 +119,9 @@ pub fn git_info(dir: &Utf8Path) -> Option<GitInfo> {
     let commit = read(&["rev-parse", "HEAD"])?;
     let branch = read(&["rev-parse", "--abbrev-ref", "HEAD"])?;
     let dirty = !read(&["status", "--porcelain"])?.is_empty();
-    Some(GitInfo { branch, commit, dirty })
+    Some(GitInfo {
+        branch,
+        commit,
+        dirty,
+    })
 }

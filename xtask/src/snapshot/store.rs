@@ -69,7 +69,10 @@ pub fn find(store: &Utf8Path, id: &str) -> Result<StoredSnapshot, SnapshotError>
     if let Some(exact) = all.iter().find(|s| s.manifest.id == id) {
         return Ok(exact.clone());
     }
-    let matches: Vec<&StoredSnapshot> = all.iter().filter(|s| s.manifest.id.starts_with(id)).collect();
+    let matches: Vec<&StoredSnapshot> = all
+        .iter()
+        .filter(|s| s.manifest.id.starts_with(id))
+        .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(SnapshotError::NotFound {
@@ -78,7 +81,11 @@ pub fn find(store: &Utf8Path, id: &str) -> Result<StoredSnapshot, SnapshotError>
         }),
         many => Err(SnapshotError::Ambiguous {
             id: id.to_string(),
-            matches: many.iter().map(|s| s.manifest.id.as_str()).collect::<Vec<_>>().join(", "),
+            matches: many
+                .iter()
+                .map(|s| s.manifest.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }

@@ -62,20 +62,32 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
             }
         };
         if bytes != table.bytes {
-            problems.push(problem(&table.file, format!("{bytes} bytes, manifest says {}", table.bytes)));
+            problems.push(problem(
+                &table.file,
+                format!("{bytes} bytes, manifest says {}", table.bytes),
+            ));
         }
         if sha256 != table.sha256 {
-            problems.push(problem(&table.file, "sha256 differs from the manifest".into()));
+            problems.push(problem(
+                &table.file,
+                "sha256 differs from the manifest".into(),
+            ));
         }
         match decode(&path) {
             Err(e) => problems.push(problem(&table.file, format!("cannot decompress: {e}"))),
             Ok((rows, content)) => {
                 report.rows += rows;
                 if rows != table.rows {
-                    problems.push(problem(&table.file, format!("{rows} rows, manifest says {}", table.rows)));
+                    problems.push(problem(
+                        &table.file,
+                        format!("{rows} rows, manifest says {}", table.rows),
+                    ));
                 }
                 if content != table.content_sha256 {
-                    problems.push(problem(&table.file, "content sha256 differs from the manifest".into()));
+                    problems.push(problem(
+                        &table.file,
+                        "content sha256 differs from the manifest".into(),
+                    ));
                 }
             }
         }
@@ -84,9 +96,11 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
         let path = snapshot.path.join(&archive.file);
         match hash_file(&path) {
             Err(e) => problems.push(problem(&archive.file, e)),
-            Ok((bytes, sha256)) if bytes != archive.bytes || sha256 != archive.sha256 => {
-                problems.push(problem(&archive.file, "size or sha256 differs from the manifest".into()))
-            }
+            Ok((bytes, sha256)) if bytes != archive.bytes || sha256 != archive.sha256 => problems
+                .push(problem(
+                    &archive.file,
+                    "size or sha256 differs from the manifest".into(),
+                )),
             Ok(_) => {}
         }
     }
@@ -115,7 +129,9 @@ fn hash_file(path: &Utf8Path) -> Result<(u64, String), String> {
     let mut buf = vec![0; 1 << 20];
     let mut bytes = 0;
     loop {
-        let n = file.read(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read: {e}"))?;
         if n == 0 {
             return Ok((bytes, hex::encode(hasher.finalize())));
         }

@@ -132,7 +132,11 @@ async fn write(
 ) -> Result<Option<Manifest>, SnapshotError> {
     create_dir_private(store, true)?;
     let created_at = Utc::now();
-    let id = unique_id(store, &created_at.format("%Y-%m-%dT%H-%M-%SZ").to_string(), options);
+    let id = unique_id(
+        store,
+        &created_at.format("%Y-%m-%dT%H-%M-%SZ").to_string(),
+        options,
+    );
     let temp = TempDir::create(store, &id)?;
     create_dir_private(&temp.path.join("data"), false)?;
 
@@ -167,7 +171,10 @@ async fn write(
         }
     }
 
-    progress.start(tables.len(), tables.iter().map(|t| t.estimated_bytes.max(0) as u64).sum());
+    progress.start(
+        tables.len(),
+        tables.iter().map(|t| t.estimated_bytes.max(0) as u64).sum(),
+    );
     let mut queue: Vec<&Table> = tables.iter().collect();
     queue.sort_by_key(|t| std::cmp::Reverse(t.estimated_bytes));
     let queue = Mutex::new(queue.into_iter().collect::<VecDeque<_>>());
@@ -190,7 +197,12 @@ async fn write(
     if unless_fingerprint == Some(fingerprint(&entries).as_str()) && options.files.is_empty() {
         return Ok(None);
     }
-    let files = archive::write_all(&temp.path, &options.project_root, &options.files, options.zstd_level)?;
+    let files = archive::write_all(
+        &temp.path,
+        &options.project_root,
+        &options.files,
+        options.zstd_level,
+    )?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -208,7 +220,13 @@ async fn write(
         tables: entries,
         files,
     };
-    let sidecar = MigrationInfo::new(status, &id, &options.reason, &options.command, options.git.clone());
+    let sidecar = MigrationInfo::new(
+        status,
+        &id,
+        &options.reason,
+        &options.command,
+        options.git.clone(),
+    );
     write_json(&temp.path.join(MANIFEST_FILE), &manifest)?;
     write_json(&temp.path.join(SIDECAR_FILE), &sidecar)?;
     temp.persist(&store.join(&id))?;
@@ -225,16 +243,29 @@ fn unique_id(store: &Utf8Path, time: &str, options: &SnapshotOptions) -> String 
     if !taken(&base) {
         return base;
     }
-    (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).expect("an unused id exists")
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken(id))
+        .expect("an unused id exists")
 }
 
 fn slug(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
-fn select_tables(all: Vec<Table>, options: &SnapshotOptions, schema: &str) -> Result<Vec<Table>, SnapshotError> {
+fn select_tables(
+    all: Vec<Table>,
+    options: &SnapshotOptions,
+    schema: &str,
+) -> Result<Vec<Table>, SnapshotError> {
     for name in options.tables.iter().chain(&options.exclude) {
         if !all.iter().any(|t| &t.name == name) {
             return Err(SnapshotError::UnknownTable {
@@ -293,19 +324,28 @@ struct Written {
     content_sha256: String,
 }
 
-async fn dump_table(conn: &mut PgConnection, table: &Table, context: &DumpContext<'_>) -> Result<TableEntry, SnapshotError> {
+async fn dump_table(
+    conn: &mut PgConnection,
+    table: &Table,
+    context: &DumpContext<'_>,
+) -> Result<TableEntry, SnapshotError> {
     let file = manifest::data_file(&table.schema, &table.name);
     let path = context.dir.join(&file);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let level = context.level;
     let writer_path = path.clone();
-    let writer = tokio::task::spawn_blocking(move || write_compressed(&writer_path, receiver, level));
+    let writer =
+        tokio::task::spawn_blocking(move || write_compressed(&writer_path, receiver, level));
 
     let read_error = |source| SnapshotError::Database {
         action: format!("reading table {}", table.qualified()),
         source,
     };
-    let columns: Vec<String> = table.columns.iter().map(|c| crate::sql::quote_ident(&c.name)).collect();
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| crate::sql::quote_ident(&c.name))
+        .collect();
     let sql = format!(
         "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv, HEADER)",
         columns.join(", "),
@@ -354,7 +394,11 @@ fn write_compressed(
 ) -> Result<Written, SnapshotError> {
     let io_err = |action| {
         let path = path.to_owned();
-        move |source| SnapshotError::Io { action, path, source }
+        move |source| SnapshotError::Io {
+            action,
+            path,
+            source,
+        }
     };
     let file = create_file_private(path)?;
     let hashing = HashingWriter::new(BufWriter::with_capacity(BATCH_BYTES, file));
@@ -368,7 +412,9 @@ fn write_compressed(
     }
     let hashing = encoder.finish().map_err(io_err("writing"))?;
     let (buffered, bytes, sha256) = hashing.finish();
-    let file = buffered.into_inner().map_err(|e| io_err("writing")(e.into_error()))?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| io_err("writing")(e.into_error()))?;
     file.sync_all().map_err(io_err("syncing"))?;
     Ok(Written {
         rows: rows.rows(),
@@ -450,7 +496,10 @@ impl TempDir {
     fn create(store: &Utf8Path, id: &str) -> Result<TempDir, SnapshotError> {
         let path = store.join(format!(".tmp-{id}-{}", std::process::id()));
         create_dir_private(&path, false)?;
-        Ok(TempDir { path, persisted: false })
+        Ok(TempDir {
+            path,
+            persisted: false,
+        })
     }
 
     /// Renames the folder into place: from here on the snapshot is listed and immutable.

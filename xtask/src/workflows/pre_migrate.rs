@@ -25,7 +25,7 @@ pub enum PreMigrate {
         /// The migration status at the time (what the sidecar records).
         status: StatusReport,
         /// The snapshot's manifest.
-        manifest: Manifest,
+        manifest: Box<Manifest>,
         /// How long the snapshot took.
         elapsed: Duration,
     },
@@ -54,7 +54,7 @@ pub async fn pre_migrate(
     let manifest = snapshot::take(url, &project.backups_dir, &status, options, progress).await?;
     Ok(PreMigrate::Taken {
         status,
-        manifest,
+        manifest: Box::new(manifest),
         elapsed: started.elapsed(),
     })
 }
@@ -117,13 +117,19 @@ pub struct Applied {
 ///
 /// Errors: [`WorkflowError::Deploy`] for the built-in deploy, [`WorkflowError::CommandFailed`]
 /// with the command's output when it exits non-zero or cannot start.
-pub async fn apply(project: &Project, url: &DatabaseUrl, command: &MigrateCommand) -> Result<Applied, WorkflowError> {
+pub async fn apply(
+    project: &Project,
+    url: &DatabaseUrl,
+    command: &MigrateCommand,
+) -> Result<Applied, WorkflowError> {
     match command {
         MigrateCommand::Builtin => {
             let local = migrations::read_folder(&project.migrations_dir())
                 .map_err(migrations::StatusError::from)?;
             let mut conn = url.connect().await?;
-            let report = migrations::deploy(&mut conn, url.schema(), &local, DeployOptions::default()).await?;
+            let report =
+                migrations::deploy(&mut conn, url.schema(), &local, DeployOptions::default())
+                    .await?;
             Ok(Applied {
                 migrations: report.applied,
                 output: String::new(),
@@ -138,17 +144,24 @@ pub async fn apply(project: &Project, url: &DatabaseUrl, command: &MigrateComman
     }
 }
 
-fn run_external(project: &Project, url: &DatabaseUrl, words: &[String]) -> Result<Applied, WorkflowError> {
+fn run_external(
+    project: &Project,
+    url: &DatabaseUrl,
+    words: &[String],
+) -> Result<Applied, WorkflowError> {
     let failed = |output: String| WorkflowError::CommandFailed {
         command: shell_words::join(words),
         output,
     };
     let sh = xshell::Shell::new().map_err(|e| failed(e.to_string()))?;
     sh.change_dir(&project.root);
-    let mut names = crate::database::read_datasource(&project.prisma_dir.join("schema.prisma")).env_vars;
+    let mut names =
+        crate::database::read_datasource(&project.prisma_dir.join("schema.prisma")).env_vars;
     names.push("DATABASE_URL".into());
     let (program, args) = words.split_first().expect("parse rejects empty commands");
-    let mut cmd = xshell::cmd!(sh, "{program} {args...}").quiet().ignore_status();
+    let mut cmd = xshell::cmd!(sh, "{program} {args...}")
+        .quiet()
+        .ignore_status();
     for name in &names {
         cmd = cmd.env(name, url.expose_prisma_secret());
     }
@@ -190,9 +203,15 @@ pub async fn losses(url: &DatabaseUrl, manifest: &Manifest) -> Result<Vec<Loss>,
         action: "counting rows after the migration".into(),
         source,
     };
-    let live = catalog::tables(&mut conn, url.schema()).await.map_err(db_err)?;
+    let live = catalog::tables(&mut conn, url.schema())
+        .await
+        .map_err(db_err)?;
     let mut losses = Vec::new();
-    for entry in manifest.tables.iter().filter(|t| t.name != migrations::table::TABLE_NAME) {
+    for entry in manifest
+        .tables
+        .iter()
+        .filter(|t| t.name != migrations::table::TABLE_NAME)
+    {
         let Some(table) = live.iter().find(|t| t.name == entry.name) else {
             if entry.rows > 0 {
                 losses.push(Loss {
@@ -204,7 +223,9 @@ pub async fn losses(url: &DatabaseUrl, manifest: &Manifest) -> Result<Vec<Loss>,
             }
             continue;
         };
-        let after = count_rows(&mut conn, &table.qualified()).await.map_err(db_err)?;
+        let after = count_rows(&mut conn, &table.qualified())
+            .await
+            .map_err(db_err)?;
         let dropped: Vec<String> = entry
             .columns
             .iter()
@@ -237,13 +258,25 @@ mod tests {
 
     #[test]
     fn migrate_command_parsing() {
-        assert_eq!(MigrateCommand::parse("builtin").unwrap(), MigrateCommand::Builtin);
         assert_eq!(
-            MigrateCommand::parse("pnpm exec prisma migrate deploy --schema 'db/schema.prisma'").unwrap(),
+            MigrateCommand::parse("builtin").unwrap(),
+            MigrateCommand::Builtin
+        );
+        assert_eq!(
+            MigrateCommand::parse("pnpm exec prisma migrate deploy --schema 'db/schema.prisma'")
+                .unwrap(),
             MigrateCommand::External(
-                ["pnpm", "exec", "prisma", "migrate", "deploy", "--schema", "db/schema.prisma"]
-                    .map(String::from)
-                    .to_vec()
+                [
+                    "pnpm",
+                    "exec",
+                    "prisma",
+                    "migrate",
+                    "deploy",
+                    "--schema",
+                    "db/schema.prisma"
+                ]
+                .map(String::from)
+                .to_vec()
             )
         );
         assert!(MigrateCommand::parse("npx 'unbalanced").is_err());
