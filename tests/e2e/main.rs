@@ -1,6 +1,8 @@
 //! The end-to-end suite: the real binary and library against a real PostgreSQL and real
 //! Prisma-format migration folders. One test binary (fast to link); one module per command.
 
+#![allow(clippy::print_stderr)]
+
 mod support;
 
 mod cli;

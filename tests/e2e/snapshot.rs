@@ -467,3 +467,156 @@ async fn server_gone_mid_stream_keeps_nothing() {
         project.leftovers()
     );
 }
+
+#[tokio::test]
+async fn upload_folders_are_archived() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    let uploads = project.root.join("public/uploads/2024");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(uploads.join("cat.png"), b"\x89PNG fake").unwrap();
+    std::fs::write(project.root.join("public/uploads/dog.jpg"), b"jpeg").unwrap();
+    std::fs::write(
+        project.root.join("Cargo.toml"),
+        "[workspace]\n\n[workspace.metadata.xtask]\nfiles.images = [\"public/uploads\"]\n",
+    )
+    .unwrap();
+    project.xtask(&db, &["snapshot"]).assert_code(0);
+    let stored = project.snapshots().pop().unwrap();
+    let archive = &stored.manifest.files[0];
+    assert_eq!(archive.group, "images");
+    assert_eq!(archive.file, "files/images.tar.zst");
+    assert_eq!(archive.entries, 2);
+    let bytes = std::fs::read(stored.path.join(&archive.file)).unwrap();
+    assert_eq!(
+        archive.sha256,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    let mut tar = tar::Archive::new(zstd::Decoder::new(&bytes[..]).unwrap());
+    let mut names: Vec<String> = tar
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.header().entry_type().is_file())
+        .map(|e| e.path().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["public/uploads/2024/cat.png", "public/uploads/dog.jpg"]
+    );
+
+    std::fs::write(stored.path.join(&archive.file), b"tampered").unwrap();
+    let run = project.xtask(&db, &["snapshots", "verify", &stored.manifest.id]);
+    run.assert_code(1);
+    assert!(
+        run.stdout()
+            .contains("files/images.tar.zst: size or sha256 differs"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_run_keeps_nothing() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.execute("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS pad FROM generate_series(1, 400000) g")
+        .await;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["snapshot", "--jobs", "1"])
+        .current_dir(&project.root)
+        .env("DATABASE_URL", db.url())
+        .env_remove("DIRECT_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the data file is being written.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let writing = project.leftovers().iter().any(|tmp| {
+            let data = project.backups_dir().join(tmp).join("data");
+            data.read_dir_utf8().is_ok_and(|mut d| d.next().is_some())
+        });
+        if writing || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: interrupted"), "{stderr}");
+    assert!(project.snapshots().is_empty());
+    assert!(project.leftovers().is_empty(), "{:?}", project.leftovers());
+}
+
+/// Peak resident memory (VmHWM) of a child process, sampled until it exits, in KiB.
+fn peak_rss_kib(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[tokio::test]
+async fn memory_stays_flat_as_tables_grow() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    let mut peaks = Vec::new();
+    for rows in [200_000, 1_200_000] {
+        db.execute(&format!(
+            "DROP TABLE IF EXISTS events; CREATE TABLE events AS
+             SELECT g AS id, md5(g::text) AS payload, now() AS at FROM generate_series(1, {rows}) g"
+        ))
+        .await;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["snapshot", "--jobs", "1"])
+            .current_dir(&project.root)
+            .env("DATABASE_URL", db.url())
+            .env_remove("DIRECT_URL")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (status, peak) = peak_rss_kib(child);
+        assert!(status.success());
+        assert_eq!(
+            project
+                .snapshots()
+                .pop()
+                .unwrap()
+                .manifest
+                .table("events")
+                .unwrap()
+                .rows,
+            rows
+        );
+        peaks.push(peak);
+    }
+    // 6x the rows (about 85 MB of CSV at the larger size) may not cost more than a few MiB.
+    assert!(
+        peaks[1] < peaks[0] + 8 * 1024,
+        "peak RSS grew with the table: {} KiB at 200k rows, {} KiB at 1.2M rows",
+        peaks[0],
+        peaks[1]
+    );
+    eprintln!(
+        "peak RSS: {} KiB at 200k rows, {} KiB at 1.2M rows",
+        peaks[0], peaks[1]
+    );
+}
