@@ -119,11 +119,9 @@ async fn prisma_dir_from_config_and_flag() {
     .unwrap();
     // From a sub-folder: the workspace root is found above it.
     let sub = project.root.join("db/migrations");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["status", "--json"])
+    let run = project
+        .command(&["status", "--json"], &[("DATABASE_URL", &db.url())])
         .current_dir(&sub)
-        .env("DATABASE_URL", db.url())
-        .env_remove("DIRECT_URL")
         .output()
         .unwrap();
     assert!(

@@ -522,11 +522,8 @@ async fn interrupted_run_keeps_nothing() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
     db.execute("CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS pad FROM generate_series(1, 400000) g")
         .await;
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["snapshot", "--jobs", "1"])
-        .current_dir(&project.root)
-        .env("DATABASE_URL", db.url())
-        .env_remove("DIRECT_URL")
+    let child = project
+        .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -585,11 +582,8 @@ async fn memory_stays_flat_as_tables_grow() {
              SELECT g AS id, md5(g::text) AS payload, now() AS at FROM generate_series(1, {rows}) g"
         ))
         .await;
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["snapshot", "--jobs", "1"])
-            .current_dir(&project.root)
-            .env("DATABASE_URL", db.url())
-            .env_remove("DIRECT_URL")
+        let child = project
+            .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();

@@ -88,6 +88,12 @@ impl TempProject {
 
     /// Runs the real binary in the project root with only the given variables of ours set.
     pub fn xtask_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        Run(self.command(args, env).output().expect("running xtask"))
+    }
+
+    /// The real binary as a command, run in the project root with our variables cleared and
+    /// `env` set; for tests that spawn it and watch it run.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .args(args)
@@ -98,7 +104,7 @@ impl TempProject {
         for (key, value) in env {
             command.env(key, value);
         }
-        Run(command.output().expect("running xtask"))
+        command
     }
 }
 
