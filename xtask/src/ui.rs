@@ -140,6 +140,8 @@ pub fn warn_all(warnings: &[String]) {
 /// terminal (indicatif's default) and under `NO_COLOR` it draws without colour.
 pub struct SnapshotProgress {
     bar: indicatif::ProgressBar,
+    tables: std::sync::atomic::AtomicUsize,
+    done: std::sync::atomic::AtomicUsize,
 }
 
 impl SnapshotProgress {
@@ -149,15 +151,15 @@ impl SnapshotProgress {
             indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} {bytes} read ({binary_bytes_per_sec}) {pos:>0}{msg}",
+                "{spinner} {bytes} read ({binary_bytes_per_sec}){msg}",
             )
-            .expect("the template is valid")
-            .with_key(
-                "pos",
-                |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {},
-            ),
+            .expect("the template is valid"),
         );
-        SnapshotProgress { bar }
+        SnapshotProgress {
+            bar,
+            tables: 0.into(),
+            done: 0.into(),
+        }
     }
 
     /// Removes the bar.
@@ -166,21 +168,32 @@ impl SnapshotProgress {
     }
 }
 
+impl SnapshotProgress {
+    fn show(&self, what: &str) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (done, tables) = (self.done.load(Relaxed), self.tables.load(Relaxed));
+        self.bar
+            .set_message(format!(" {done}/{tables} tables {what}"));
+    }
+}
+
 impl xtask::snapshot::Progress for SnapshotProgress {
     fn start(&self, tables: usize, _estimated_bytes: u64) {
-        self.bar.set_message(format!(" 0/{tables} tables"));
-        self.bar.set_length(u64::MAX);
+        self.tables
+            .store(tables, std::sync::atomic::Ordering::Relaxed);
+        self.show("");
         self.bar
             .enable_steady_tick(std::time::Duration::from_millis(120));
     }
 
     fn advance(&self, table: &str, bytes: u64) {
         self.bar.inc(bytes);
-        self.bar.set_message(format!(" {table}"));
+        self.show(table);
     }
 
-    fn table_done(&self, table: &str, rows: u64) {
-        self.bar.set_message(format!(" {table}: {rows} rows"));
+    fn table_done(&self, table: &str, _rows: u64) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.show(table);
     }
 }
 
