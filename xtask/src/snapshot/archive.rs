@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::SnapshotError;
-use super::csv::HashingWriter;
+use super::csv::Hashing;
 use super::manifest::FileArchive;
 use super::write::{create_dir_private, create_file_private};
 
@@ -49,7 +49,7 @@ fn write_group(
         }
     };
     let out = create_file_private(&path)?;
-    let encoder = zstd::Encoder::new(HashingWriter::new(out), level).map_err(io_err(&path))?;
+    let encoder = zstd::Encoder::new(Hashing::new(out), level).map_err(io_err(&path))?;
     let mut tar = tar::Builder::new(encoder);
     tar.follow_symlinks(false);
     let mut entries = 0;

@@ -1,7 +1,7 @@
 //! Streaming helpers for the data files: counting CSV rows across chunk boundaries, and a
-//! writer that hashes and counts what passes through it.
+//! reader/writer wrapper that hashes and counts the bytes passing through it.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256};
 
@@ -38,30 +38,40 @@ impl RowCounter {
     }
 }
 
-/// A writer that passes bytes on while hashing (SHA-256) and counting them.
-pub struct HashingWriter<W> {
-    inner: W,
+/// A reader or writer that passes bytes through while hashing (SHA-256) and counting them.
+pub struct Hashing<T> {
+    inner: T,
     hasher: Sha256,
     bytes: u64,
 }
 
-impl<W: Write> HashingWriter<W> {
+impl<T> Hashing<T> {
     /// Wraps `inner`.
-    pub fn new(inner: W) -> Self {
-        HashingWriter {
+    pub fn new(inner: T) -> Self {
+        Hashing {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
         }
     }
 
-    /// The inner writer, the byte count and the hex SHA-256 of everything written.
-    pub fn finish(self) -> (W, u64, String) {
+    /// The inner reader or writer, the byte count and the hex SHA-256 of everything that
+    /// passed through.
+    pub fn finish(self) -> (T, u64, String) {
         (self.inner, self.bytes, hex::encode(self.hasher.finalize()))
     }
 }
 
-impl<W: Write> Write for HashingWriter<W> {
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);

@@ -2,14 +2,14 @@
 //! with the manifest.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 
 use camino::Utf8Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::StoredSnapshot;
-use super::csv::RowCounter;
+use super::csv::{Hashing, RowCounter};
 
 /// One mismatch, naming the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,38 +50,32 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
         rows: 0,
         problems: Vec::new(),
     };
-    let problem = report_problem;
     let mut problems = Vec::new();
     for table in &manifest.tables {
-        let path = snapshot.path.join(&table.file);
-        let (bytes, sha256) = match hash_file(&path) {
-            Ok(found) => found,
+        let scanned = match scan_data_file(&snapshot.path.join(&table.file)) {
+            Ok(scanned) => scanned,
             Err(e) => {
                 problems.push(problem(&table.file, e));
                 continue;
             }
         };
-        if bytes != table.bytes {
-            problems.push(problem(
-                &table.file,
-                format!("{bytes} bytes, manifest says {}", table.bytes),
-            ));
+        if scanned.bytes != table.bytes {
+            let text = format!("{} bytes, manifest says {}", scanned.bytes, table.bytes);
+            problems.push(problem(&table.file, text));
         }
-        if sha256 != table.sha256 {
+        if scanned.sha256 != table.sha256 {
             problems.push(problem(
                 &table.file,
                 "sha256 differs from the manifest".into(),
             ));
         }
-        match decode(&path) {
+        match scanned.decoded {
             Err(e) => problems.push(problem(&table.file, format!("cannot decompress: {e}"))),
             Ok((rows, content)) => {
                 report.rows += rows;
                 if rows != table.rows {
-                    problems.push(problem(
-                        &table.file,
-                        format!("{rows} rows, manifest says {}", table.rows),
-                    ));
+                    let text = format!("{rows} rows, manifest says {}", table.rows);
+                    problems.push(problem(&table.file, text));
                 }
                 if content != table.content_sha256 {
                     problems.push(problem(
@@ -109,10 +103,10 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
     report
 }
 
-fn report_problem(file: &Utf8Path, problem: String) -> Problem {
+fn problem(file: &Utf8Path, text: String) -> Problem {
     Problem {
         file: file.to_string(),
-        problem,
+        problem: text,
     }
 }
 
@@ -123,31 +117,47 @@ fn open(path: &Utf8Path) -> Result<File, String> {
     })
 }
 
-fn hash_file(path: &Utf8Path) -> Result<(u64, String), String> {
-    let mut file = BufReader::new(open(path)?);
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0; 1 << 20];
-    let mut bytes = 0;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| format!("cannot read: {e}"))?;
-        if n == 0 {
-            return Ok((bytes, hex::encode(hasher.finalize())));
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
+fn read_error(e: std::io::Error) -> String {
+    format!("cannot read: {e}")
 }
 
-/// Decompresses a data file, returning its data rows and the SHA-256 of the CSV.
-pub fn decode(path: &Utf8Path) -> Result<(u64, String), String> {
-    let mut decoder = zstd::Decoder::new(open(path)?).map_err(|e| e.to_string())?;
+fn hash_file(path: &Utf8Path) -> Result<(u64, String), String> {
+    let mut file = Hashing::new(open(path)?);
+    std::io::copy(&mut file, &mut std::io::sink()).map_err(read_error)?;
+    let (_, bytes, sha256) = file.finish();
+    Ok((bytes, sha256))
+}
+
+/// One read of a data file: its size and SHA-256, and what decompressing it gave.
+struct Scanned {
+    bytes: u64,
+    sha256: String,
+    /// Data rows and the SHA-256 of the CSV, or why it could not be decompressed.
+    decoded: Result<(u64, String), String>,
+}
+
+/// Hashes the compressed bytes while decompressing them, so each file is read once; bytes the
+/// decoder leaves unread (after an error) are still hashed.
+fn scan_data_file(path: &Utf8Path) -> Result<Scanned, String> {
+    let mut decoder = zstd::Decoder::new(Hashing::new(open(path)?)).map_err(read_error)?;
+    let decoded = decode(&mut decoder);
+    let mut rest = decoder.finish();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(read_error)?;
+    let (_, bytes, sha256) = rest.into_inner().finish();
+    Ok(Scanned {
+        bytes,
+        sha256,
+        decoded,
+    })
+}
+
+/// Reads decompressed CSV to the end, returning its data rows and its SHA-256.
+fn decode(reader: &mut impl Read) -> Result<(u64, String), String> {
     let mut counter = RowCounter::default();
     let mut hasher = Sha256::new();
     let mut buf = vec![0; 1 << 20];
     loop {
-        let n = decoder.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = reader.read(&mut buf).map_err(|e| e.to_string())?;
         if n == 0 {
             return Ok((counter.rows(), hex::encode(hasher.finalize())));
         }

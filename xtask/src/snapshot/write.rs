@@ -19,7 +19,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
-use super::csv::{HashingWriter, RowCounter};
+use super::csv::{Hashing, RowCounter};
 use super::manifest::{self, DatabaseInfo, FORMAT_VERSION, MANIFEST_FILE, Manifest, TableEntry};
 use super::sidecar::{GitInfo, MigrationInfo, SIDECAR_FILE};
 use super::{SnapshotError, archive};
@@ -401,7 +401,7 @@ fn write_compressed(
         }
     };
     let file = create_file_private(path)?;
-    let hashing = HashingWriter::new(BufWriter::with_capacity(BATCH_BYTES, file));
+    let hashing = Hashing::new(BufWriter::with_capacity(BATCH_BYTES, file));
     let mut encoder = zstd::Encoder::new(hashing, level).map_err(io_err("compressing"))?;
     let mut rows = RowCounter::default();
     let mut content = Sha256::new();
