@@ -595,3 +595,483 @@ fn outside_references(live: &[Table], restored: &BTreeSet<&str>) -> Vec<OutsideR
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Column, ForeignKey};
+    use crate::restore::groups::{GroupSource, GroupTable};
+    use crate::snapshot::TableEntry;
+    use crate::snapshot::manifest::{DatabaseInfo, FORMAT_VERSION, FileArchive};
+
+    fn column(spec: &str) -> Column {
+        // "name type [null] [default]"
+        let parts: Vec<&str> = spec.split_whitespace().collect();
+        Column {
+            name: parts[0].into(),
+            data_type: parts[1].into(),
+            nullable: parts.contains(&"null"),
+            default: parts
+                .iter()
+                .find(|p| p.starts_with("default="))
+                .map(|p| p["default=".len()..].to_string()),
+            generated: false,
+            identity: false,
+        }
+    }
+
+    fn fk(name: &str, columns: &[&str], parent: &str) -> ForeignKey {
+        ForeignKey {
+            name: name.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            references_schema: "public".into(),
+            references_table: parent.into(),
+            references_columns: vec!["id".into()],
+        }
+    }
+
+    fn table(name: &str, columns: &[&str], foreign_keys: Vec<ForeignKey>) -> Table {
+        Table {
+            schema: "public".into(),
+            name: name.into(),
+            columns: columns.iter().map(|c| column(c)).collect(),
+            primary_key: vec!["id".into()],
+            foreign_keys,
+            estimated_bytes: 0,
+        }
+    }
+
+    fn entry(table: &Table, rows: u64) -> TableEntry {
+        TableEntry {
+            schema: "public".into(),
+            name: table.name.clone(),
+            columns: table.columns.clone(),
+            primary_key: table.primary_key.clone(),
+            rows,
+            file: crate::snapshot::manifest::data_file("public", &table.name),
+            bytes: 1,
+            sha256: "00".into(),
+            content_sha256: "00".into(),
+        }
+    }
+
+    fn manifest(tables: Vec<TableEntry>, files: Vec<FileArchive>) -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            tool_version: "0".into(),
+            id: "snap".into(),
+            created_at: chrono::Utc::now(),
+            reason: "manual".into(),
+            tag: None,
+            database: DatabaseInfo {
+                url: "postgresql://localhost/app".into(),
+                server_version: "15".into(),
+                name: "app".into(),
+                schema: "public".into(),
+            },
+            tables,
+            files,
+            fingerprint: String::new(),
+        }
+    }
+
+    /// The fixture app's shape at migration 4 (snapshot) and after migration 7 (live).
+    fn app() -> (Manifest, Vec<Table>) {
+        let user_then = table(
+            "User",
+            &[
+                "id integer default=nextval('\"User_id_seq\"'::regclass)",
+                "email text",
+                "name text null",
+                "role \"Role\" default='USER'",
+                "invitedById integer null",
+            ],
+            vec![fk("User_invitedById_fkey", &["invitedById"], "User")],
+        );
+        let user_now = table(
+            "User",
+            &[
+                "id integer default=nextval('\"User_id_seq\"'::regclass)",
+                "email text",
+                "role \"Role\" default='USER'",
+                "invitedById integer null",
+                "displayName text null",
+            ],
+            vec![fk("User_invitedById_fkey", &["invitedById"], "User")],
+        );
+        let post_then = table(
+            "Post",
+            &[
+                "id integer",
+                "title text",
+                "legacyHtml text null",
+                "authorId integer",
+            ],
+            vec![fk("Post_authorId_fkey", &["authorId"], "User")],
+        );
+        let post_now = table(
+            "Post",
+            &[
+                "id integer",
+                "title text",
+                "authorId integer",
+                "status \"PostStatus\" default='DRAFT'",
+                "slug text null",
+            ],
+            vec![fk("Post_authorId_fkey", &["authorId"], "User")],
+        );
+        let comment = table(
+            "Comment",
+            &["id integer", "postId integer", "parentId integer null"],
+            vec![
+                fk("Comment_postId_fkey", &["postId"], "Post"),
+                fk("Comment_parentId_fkey", &["parentId"], "Comment"),
+            ],
+        );
+        let product = table(
+            "Product",
+            &["id text", "mainImageId text null"],
+            vec![fk("Product_mainImageId_fkey", &["mainImageId"], "Image")],
+        );
+        let image = table(
+            "Image",
+            &["id text", "productId text null"],
+            vec![fk("Image_productId_fkey", &["productId"], "Product")],
+        );
+        let prompt = table("SystemPrompt", &["id integer", "content text"], vec![]);
+        let views = table("PageView", &["id bigint", "path text"], vec![]);
+        let migrations = table(
+            "_prisma_migrations",
+            &["id text", "migration_name text"],
+            vec![],
+        );
+        let manifest = manifest(
+            vec![
+                entry(&comment, 7),
+                entry(&image, 5),
+                entry(&views, 10),
+                entry(&post_then, 7),
+                entry(&product, 3),
+                entry(&prompt, 4),
+                entry(&user_then, 6),
+                entry(&migrations, 4),
+            ],
+            vec![FileArchive {
+                group: "images".into(),
+                folders: vec!["public/uploads".into()],
+                file: "files/images.tar.zst".into(),
+                entries: 2,
+                bytes: 1,
+                sha256: "00".into(),
+            }],
+        );
+        let live = vec![
+            comment, image, views, post_now, product, prompt, user_now, migrations,
+        ];
+        (manifest, live)
+    }
+
+    fn groups() -> Vec<Group> {
+        let group = |name: &str, tables: &[(&str, Option<&str>)]| Group {
+            name: name.into(),
+            tables: tables
+                .iter()
+                .map(|(t, f)| GroupTable {
+                    table: t.to_string(),
+                    filter: f.map(str::to_string),
+                })
+                .collect(),
+            folders: Vec::new(),
+            source: GroupSource::Inferred,
+        };
+        vec![
+            group(
+                "admin",
+                &[("User", Some("\"role\" = 'ADMIN'")), ("SystemPrompt", None)],
+            ),
+            group("analytics", &[("PageView", None)]),
+            group("images", &[("Image", None), ("Product", None)]),
+        ]
+    }
+
+    fn names(plan: &RestorePlan) -> Vec<&str> {
+        plan.tables.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    fn table_of<'a>(plan: &'a RestorePlan, name: &str) -> &'a TablePlan {
+        plan.tables.iter().find(|t| t.name == name).unwrap()
+    }
+
+    #[test]
+    fn columns_are_matched_by_name() {
+        let (manifest, live) = app();
+        let plan = plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        let user = table_of(&plan, "User");
+        let kept: Vec<&str> = user.kept.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(kept, ["id", "email", "role", "invitedById"]);
+        assert_eq!(user.dropped, ["name"]);
+        assert_eq!(user.defaulted, ["displayName"]);
+        assert!(!user.exact);
+        assert_eq!(user.sequences, ["id"]);
+        let post = table_of(&plan, "Post");
+        assert_eq!(post.dropped, ["legacyHtml"]);
+        assert_eq!(post.defaulted, ["status", "slug"]);
+        assert!(table_of(&plan, "SystemPrompt").exact);
+    }
+
+    #[test]
+    fn parents_come_first_and_cycles_are_deferred() {
+        let (manifest, live) = app();
+        let plan = plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        let order = names(&plan);
+        let at = |name: &str| order.iter().position(|n| *n == name).unwrap();
+        assert!(
+            at("User") < at("Post") && at("Post") < at("Comment"),
+            "{order:?}"
+        );
+        // Self-references are deferred, never ordering edges.
+        assert_eq!(table_of(&plan, "User").deferred_columns(), ["invitedById"]);
+        assert_eq!(table_of(&plan, "Comment").deferred_columns(), ["parentId"]);
+        // Exactly one edge of the Product <-> Image cycle is deferred; the other orders them.
+        let image = table_of(&plan, "Image");
+        let product = table_of(&plan, "Product");
+        assert_eq!(image.deferred_columns(), ["productId"]);
+        assert!(product.deferred.is_empty());
+        assert!(at("Image") < at("Product"));
+        assert_eq!(product.parents[0].references_table, "Image");
+    }
+
+    #[test]
+    fn a_cycle_without_a_nullable_edge_is_refused() {
+        let a = table(
+            "A",
+            &["id integer", "b integer"],
+            vec![fk("A_b", &["b"], "B")],
+        );
+        let b = table(
+            "B",
+            &["id integer", "a integer"],
+            vec![fk("B_a", &["a"], "A")],
+        );
+        let manifest = manifest(vec![entry(&a, 1), entry(&b, 1)], vec![]);
+        let err = plan(&manifest, &[a, b], &[], &Selection::default(), Mode::Merge).unwrap_err();
+        assert!(
+            matches!(err, RestoreError::Cycle { ref tables } if tables == "A, B"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_a_group_applies_its_filters() {
+        let (manifest, live) = app();
+        let selection = Selection {
+            only: vec!["admin".into()],
+            ..Selection::default()
+        };
+        let plan = plan(&manifest, &live, &groups(), &selection, Mode::Merge).unwrap();
+        assert_eq!(names(&plan), ["SystemPrompt", "User"]);
+        assert_eq!(
+            table_of(&plan, "User").filter.as_deref(),
+            Some("\"role\" = 'ADMIN'")
+        );
+        assert!(plan.files.is_empty(), "admin has no files");
+        let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.name.as_str()).collect();
+        assert!(skipped.contains(&"Post") && skipped.contains(&"_prisma_migrations"));
+        // A full restore takes every user: filters belong to --only.
+        let full = super::plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(table_of(&full, "User").filter, None);
+    }
+
+    #[test]
+    fn filters_of_several_groups_are_ored_and_none_wins() {
+        let (manifest, live) = app();
+        let mut groups = groups();
+        groups.push(Group {
+            name: "staff".into(),
+            tables: vec![GroupTable {
+                table: "User".into(),
+                filter: Some("\"role\" = 'EDITOR'".into()),
+            }],
+            folders: Vec::new(),
+            source: GroupSource::Config,
+        });
+        let only = |g: &[&str]| Selection {
+            only: g.iter().map(|g| g.to_string()).collect(),
+            ..Selection::default()
+        };
+        let both = plan(
+            &manifest,
+            &live,
+            &groups,
+            &only(&["admin", "staff"]),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(
+            table_of(&both, "User").filter.as_deref(),
+            Some("(\"role\" = 'ADMIN') OR (\"role\" = 'EDITOR')")
+        );
+        groups[3].tables[0].filter = None;
+        let unfiltered = plan(
+            &manifest,
+            &live,
+            &groups,
+            &only(&["admin", "staff"]),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(table_of(&unfiltered, "User").filter, None);
+    }
+
+    #[test]
+    fn skipping_a_group_leaves_out_its_tables_and_files() {
+        let (manifest, live) = app();
+        let selection = Selection {
+            skip: vec!["images".into()],
+            ..Selection::default()
+        };
+        let plan = plan(&manifest, &live, &groups(), &selection, Mode::Merge).unwrap();
+        assert!(!names(&plan).contains(&"Image") && !names(&plan).contains(&"Product"));
+        assert!(plan.files.is_empty());
+        let reason = &plan
+            .skipped
+            .iter()
+            .find(|s| s.name == "Image")
+            .unwrap()
+            .reason;
+        assert_eq!(reason, "group images skipped");
+        let all = super::plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(all.files.len(), 1);
+    }
+
+    #[test]
+    fn migrations_table_only_by_name() {
+        let (manifest, live) = app();
+        let all = plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert!(!names(&all).contains(&"_prisma_migrations"));
+        let named = Selection {
+            tables: vec!["_prisma_migrations".into()],
+            ..Selection::default()
+        };
+        let named = plan(&manifest, &live, &groups(), &named, Mode::Merge).unwrap();
+        assert_eq!(names(&named), ["_prisma_migrations"]);
+        assert!(named.files.is_empty(), "--tables restores no files");
+    }
+
+    #[test]
+    fn new_required_column_makes_a_table_unrestorable_unless_excluded() {
+        let (manifest, mut live) = app();
+        let prompt = live.iter_mut().find(|t| t.name == "SystemPrompt").unwrap();
+        prompt.columns.push(column("key text"));
+        prompt.columns.push(column("version integer default=1"));
+        let plan_all = plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(
+            plan_all.unrestorable,
+            [Unrestorable {
+                table: "SystemPrompt".into(),
+                columns: vec!["key".into()]
+            }]
+        );
+        assert!(!names(&plan_all).contains(&"SystemPrompt"));
+        let excluded = Selection {
+            exclude: vec!["SystemPrompt".into()],
+            ..Selection::default()
+        };
+        let plan_excluded = plan(&manifest, &live, &groups(), &excluded, Mode::Merge).unwrap();
+        assert!(plan_excluded.unrestorable.is_empty());
+    }
+
+    #[test]
+    fn a_table_gone_from_the_schema_is_skipped() {
+        let (manifest, mut live) = app();
+        live.retain(|t| t.name != "PageView");
+        let plan = plan(
+            &manifest,
+            &live,
+            &groups(),
+            &Selection::default(),
+            Mode::Merge,
+        )
+        .unwrap();
+        let skipped = plan.skipped.iter().find(|s| s.name == "PageView").unwrap();
+        assert_eq!(skipped.reason, "gone from the live schema");
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        let (manifest, live) = app();
+        let bad_group = Selection {
+            only: vec!["admins".into()],
+            ..Selection::default()
+        };
+        let err = plan(&manifest, &live, &groups(), &bad_group, Mode::Merge).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no group admins (groups: admin, analytics, images)"
+        );
+        let bad_table = Selection {
+            exclude: vec!["user".into()],
+            ..Selection::default()
+        };
+        let err = plan(&manifest, &live, &groups(), &bad_table, Mode::Merge).unwrap_err();
+        assert!(matches!(err, RestoreError::UnknownTable { ref name } if name == "user"));
+    }
+
+    #[test]
+    fn replace_lists_references_from_outside_the_selection() {
+        let (manifest, live) = app();
+        let selection = Selection {
+            tables: vec!["User".into()],
+            ..Selection::default()
+        };
+        let plan = plan(&manifest, &live, &groups(), &selection, Mode::Replace).unwrap();
+        let outside: Vec<(&str, &str)> = plan
+            .outside_references
+            .iter()
+            .map(|o| (o.table.as_str(), o.foreign_key.name.as_str()))
+            .collect();
+        assert_eq!(outside, [("Post", "Post_authorId_fkey")]);
+    }
+}
