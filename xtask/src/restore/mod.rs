@@ -1,0 +1,3 @@
+//! Restores: groups, a pure planner and an executor.
+
+pub mod groups;
