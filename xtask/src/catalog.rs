@@ -232,4 +232,3 @@ pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Err
         .fetch_one(conn)
         .await
 }
-
