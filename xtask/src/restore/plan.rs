@@ -399,7 +399,7 @@ fn table_plan(
     let dropped = entry
         .columns
         .iter()
-        .filter(|c| !table.column(&c.name).is_some_and(|live| !live.generated))
+        .filter(|c| table.column(&c.name).is_none_or(|live| live.generated))
         .map(|c| c.name.clone())
         .collect();
     let defaulted = table
@@ -488,7 +488,7 @@ fn table_plan(
 
 /// Orders `tables` parents before children by the foreign keys among them, deferring a nullable
 /// edge of each cycle (Kahn's algorithm; ties broken by name, so the order is stable).
-fn order(tables: &mut Vec<TablePlan>) -> Result<(), RestoreError> {
+fn order(tables: &mut [TablePlan]) -> Result<(), RestoreError> {
     let names: BTreeSet<String> = tables.iter().map(|t| t.name.clone()).collect();
     loop {
         // child -> parents still to come first
