@@ -204,3 +204,21 @@ pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Err
         .fetch_one(conn)
         .await
 }
+
+/// Every enum type of `schema`, keyed by `format_type` (as [`Column::data_type`] prints it),
+/// with its labels in declaration order.
+pub async fn enums(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, sqlx::Error> {
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+        "SELECT format_type(t.oid, NULL), array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         JOIN pg_enum e ON e.enumtypid = t.oid
+         WHERE n.nspname = $1 GROUP BY t.oid",
+    )
+    .bind(schema)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -58,6 +58,87 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List snapshots, show one, or verify them.
     Snapshots(SnapshotsArgs),
+    /// Put a snapshot's data back into the database, across schema changes.
+    ///
+    /// Columns are matched by name: a column gone from the schema is dropped, a new one takes its
+    /// default. Parents are restored before children; rows whose parent is missing are skipped
+    /// as orphans; sequences move past the restored keys. Everything runs in one transaction.
+    /// The plan is shown first, then a confirmation (default No); a safety snapshot (reason
+    /// `pre-restore`) of the touched tables is taken before anything is written.
+    #[command(after_long_help = RESTORE_EXIT_CODES)]
+    Restore(RestoreArgs),
+}
+
+const RESTORE_EXIT_CODES: &str = "\
+Groups (see `cargo xtask status`): admin, images and analytics are inferred from table names
+unless [workspace.metadata.xtask.groups] defines them.
+
+Exit codes:
+  0   restored (or, with --dry-run, planned and rolled back)
+  1   error or refusal; the database is unchanged
+  2   usage error";
+
+/// How rows meet existing rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Insert rows whose key is absent; never touch existing rows.
+    Merge,
+    /// Overwrite rows with the same primary key.
+    Upsert,
+    /// Delete the selected tables' rows first (refused if other tables reference them).
+    Replace,
+}
+
+/// `cargo xtask restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The snapshot id (or a unique prefix) [default: the newest that is not a `pre-restore`
+    /// safety snapshot].
+    #[arg(conflicts_with = "latest")]
+    pub id: Option<String>,
+    /// Restore the newest snapshot that is not a `pre-restore` safety snapshot (the default
+    /// when no id is given; name a safety snapshot by id to restore it).
+    #[arg(long)]
+    pub latest: bool,
+    /// Only group `admin` (admin users, roles, settings, prompts), with its row filters.
+    #[arg(long)]
+    pub admin_only: bool,
+    /// Leave group `images` out: its tables and its upload files.
+    #[arg(long)]
+    pub skip_images: bool,
+    /// Leave group `analytics` out.
+    #[arg(long)]
+    pub skip_analytics: bool,
+    /// Only these groups, with their row filters (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
+    pub only: Vec<String>,
+    /// Leave these groups out (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
+    pub skip: Vec<String>,
+    /// Only these tables, every row (comma-separated, exact names); with --only, in addition.
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub tables: Vec<String>,
+    /// Leave these tables out (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub exclude: Vec<String>,
+    /// How restored rows meet existing rows.
+    #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
+    pub mode: ModeArg,
+    /// Run the whole restore in a transaction that is rolled back, and report what it did.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Do not take the `pre-restore` safety snapshot first.
+    #[arg(long)]
+    pub no_safety_snapshot: bool,
+    /// Allow a database that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Print the plan and the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const PRE_MIGRATE_EXIT_CODES: &str = "\

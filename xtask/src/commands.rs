@@ -8,7 +8,9 @@ use xtask::project::Project;
 use xtask::snapshot::{self, SnapshotOptions};
 use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 
-use crate::cli::{PreMigrateArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs};
+use crate::cli::{
+    ModeArg, PreMigrateArgs, RestoreArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
+};
 use crate::ui;
 
 /// Exit code for errors.
@@ -218,4 +220,89 @@ pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result
             Ok(ExitCode::from(if ok { 0 } else { EXIT_ERROR }))
         }
     }
+}
+
+/// `cargo xtask restore`.
+pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    use xtask::restore::{self, Mode, RunOptions, Selection};
+
+    let url = project.database_url()?;
+    restore::check_target(&url, args.allow_remote)?;
+    let snapshot = match &args.id {
+        Some(id) => snapshot::find(&project.backups_dir, id)?,
+        None => restore::default_snapshot(&project.backups_dir)?,
+    };
+    let mut selection = Selection {
+        only: args.only,
+        skip: args.skip,
+        tables: args.tables,
+        exclude: args.exclude,
+    };
+    if args.admin_only {
+        selection.only.push("admin".into());
+    }
+    if args.skip_images {
+        selection.skip.push("images".into());
+    }
+    if args.skip_analytics {
+        selection.skip.push("analytics".into());
+    }
+    let mode = match args.mode {
+        ModeArg::Merge => Mode::Merge,
+        ModeArg::Upsert => Mode::Upsert,
+        ModeArg::Replace => Mode::Replace,
+    };
+    let prepared = restore::prepare(&url, &project.config, snapshot, &selection, mode).await?;
+    let plan_text = ui::restore::plan_text(&prepared, &url, chrono::Utc::now());
+    if args.json {
+        eprint!("{plan_text}");
+    } else {
+        print!("{plan_text}");
+    }
+    restore::refuse_unrestorable(&prepared.plan)?;
+    if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
+        anyhow::bail!("nothing to restore with this selection; nothing was changed");
+    }
+    if !args.dry_run && !args.yes {
+        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            anyhow::bail!(
+                "refusing to restore without confirmation: there is no terminal to ask on; \
+                 pass --yes to restore anyway (or --dry-run to see what it would do)"
+            );
+        }
+        let question = format!(
+            "Restore {} rows of {} tables into {}?",
+            prepared.plan.snapshot_rows(),
+            prepared.plan.tables.len(),
+            url.database_name()
+        );
+        let confirmed = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact_on(&dialoguer::console::Term::stderr())
+            .context("reading the confirmation")?;
+        if !confirmed {
+            eprintln!("cancelled; nothing was changed");
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
+    }
+    let options = RunOptions {
+        dry_run: args.dry_run,
+        safety_snapshot: !args.no_safety_snapshot,
+        project_root: project.root.clone(),
+        store: project.backups_dir.clone(),
+        migrations_dir: project.migrations_dir(),
+        command: command_line(),
+    };
+    let (report, safety) = restore::run(&url, &prepared, &options).await?;
+    if args.json {
+        println!(
+            "{}",
+            ui::restore::json(&prepared, &url, &report, safety.as_ref())
+        );
+    } else {
+        print!("\n{}", ui::restore::report_text(&report, safety.as_ref()));
+    }
+    Ok(ExitCode::SUCCESS)
 }

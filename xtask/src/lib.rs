@@ -17,6 +17,7 @@ pub mod config;
 pub mod database;
 pub mod migrations;
 pub mod project;
+pub mod restore;
 pub mod snapshot;
 pub mod sql;
 pub mod workflows;

@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PreMigrate(args) => commands::pre_migrate(&project, args).await,
         Command::Snapshot(args) => commands::snapshot(&project, args).await,
         Command::Snapshots(args) => commands::snapshots(&project, args).await,
+        Command::Restore(args) => commands::restore(&project, args).await,
     }
 }
 
@@ -80,7 +81,7 @@ fn report(error: &anyhow::Error) {
 }
 
 fn hint(error: &anyhow::Error) -> Option<String> {
-    use xtask::{cluster, config, database, migrations, snapshot, workflows};
+    use xtask::{cluster, config, database, migrations, restore, snapshot, workflows};
     error.chain().find_map(|cause| {
         if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
             e.hint()
@@ -95,6 +96,8 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<snapshot::SnapshotError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<workflows::WorkflowError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<restore::RestoreError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<cluster::ClusterError>() {
             e.hint()

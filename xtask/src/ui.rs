@@ -9,6 +9,8 @@ use xtask::migrations::{MigrationState, StatusReport};
 use xtask::project::Project;
 use xtask::snapshot::{Manifest, StoredSnapshot};
 
+pub mod restore;
+
 /// States in the order the summary lists them.
 const STATES: [MigrationState; 6] = [
     MigrationState::Applied,
@@ -308,7 +310,7 @@ pub fn manifest_summary_json(manifest: &Manifest) -> String {
     pretty(&manifest_summary(manifest))
 }
 
-fn pretty(value: &serde_json::Value) -> String {
+pub(crate) fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).expect("a JSON value always serializes")
 }
 
@@ -328,7 +330,7 @@ pub fn pre_migrate_json(
     }))
 }
 
-fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+pub(crate) fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     let seconds = (now - then).num_seconds().max(0);
     match seconds {
         s if s < 60 => format!("{s}s ago"),
@@ -374,7 +376,7 @@ pub fn snapshots_table(all: &[StoredSnapshot], now: DateTime<Utc>) -> String {
     render(table)
 }
 
-fn render(mut table: Table) -> String {
+pub(crate) fn render(mut table: Table) -> String {
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }

@@ -1,0 +1,385 @@
+//! Restores: groups, a pure planner and an executor.
+//!
+//! [`prepare`] reads the target's catalog, resolves the groups and builds the
+//! [`plan::RestorePlan`]; the binary shows it and asks for confirmation; [`run`] takes the
+//! safety snapshot and executes the plan in one transaction. Nothing here prints or prompts.
+
+pub mod execute;
+pub mod groups;
+pub mod plan;
+
+use camino::Utf8PathBuf;
+
+pub use execute::{FileResult, RestoreReport, TableResult};
+pub use groups::{Group, GroupSource, GroupTable};
+pub use plan::{Mode, RestorePlan, Selection};
+
+use crate::database::DatabaseUrl;
+use crate::snapshot::{Manifest, NoProgress, SnapshotOptions, StoredSnapshot};
+
+/// Errors while planning or running a restore.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] crate::database::DatabaseError),
+    /// Reading or taking a snapshot failed (the safety snapshot, for one).
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// Reading the migration status for the safety snapshot failed.
+    #[error(transparent)]
+    Status(#[from] crate::migrations::StatusError),
+    /// A query outside any one table failed.
+    #[error("{action}")]
+    Database {
+        /// What was being done.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The target is not this machine and `--allow-remote` was not given.
+    #[error("refusing to restore into {url}: the host is not local")]
+    Remote {
+        /// The redacted URL.
+        url: String,
+    },
+    /// `--only`/`--skip` named a group that does not exist.
+    #[error("no group {name} (groups: {known})")]
+    UnknownGroup {
+        /// The name given.
+        name: String,
+        /// The groups there are.
+        known: String,
+    },
+    /// `--tables`/`--exclude` named a table in neither the snapshot nor the live schema.
+    #[error("no table {name} in the snapshot or the live schema")]
+    UnknownTable {
+        /// The name given.
+        name: String,
+    },
+    /// Selected tables have live NOT NULL columns without default that the snapshot lacks.
+    #[error("cannot restore {tables}: the live schema requires columns the snapshot does not have")]
+    Unrestorable {
+        /// `Table (col, col)`, comma-separated.
+        tables: String,
+        /// The table names, for the hint.
+        names: String,
+    },
+    /// A foreign-key cycle with no nullable edge to defer.
+    #[error("the foreign keys of {tables} form a cycle with no nullable column to break it")]
+    Cycle {
+        /// The tables on the cycle.
+        tables: String,
+    },
+    /// A data file or archive does not match the manifest.
+    #[error("{file} does not match the manifest: {problem}")]
+    Corrupt {
+        /// The file.
+        file: Utf8PathBuf,
+        /// What differs.
+        problem: String,
+    },
+    /// An archive entry would land outside its folders.
+    #[error("{archive} holds {entry}, which lies outside the folders it was taken from")]
+    UnsafeEntry {
+        /// The archive.
+        archive: Utf8PathBuf,
+        /// The entry's path.
+        entry: String,
+    },
+    /// `replace` would delete rows a table outside the selection references.
+    #[error(
+        "table {table} references {rows} row(s) of {referenced} (foreign key {foreign_key}); --mode replace would delete them"
+    )]
+    OutsideReference {
+        /// The referencing table, outside the selection.
+        table: String,
+        /// Its foreign key.
+        foreign_key: String,
+        /// The selected table.
+        referenced: String,
+        /// Referencing rows.
+        rows: u64,
+    },
+    /// A snapshot value cannot be cast to the live column's type.
+    #[error(
+        "table {table}, column {column}: a snapshot value does not fit the live type {data_type}: {message}"
+    )]
+    Cast {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The live type.
+        data_type: String,
+        /// PostgreSQL's message, which quotes the value.
+        message: String,
+    },
+    /// Any other failure while restoring a table.
+    #[error("table {table}: {action}")]
+    Table {
+        /// The table.
+        table: String,
+        /// What was being done.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A file could not be written.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: Utf8PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RestoreError {
+    /// What the user should do next, for the binary's `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        const UNCHANGED: &str = "nothing was changed";
+        Some(match self {
+            RestoreError::Connect(e) => return e.hint(),
+            RestoreError::Snapshot(e) => return e.hint(),
+            RestoreError::Status(e) => return e.hint(),
+            RestoreError::Remote { .. } => {
+                "restores are for development databases; pass --allow-remote if this one is".into()
+            }
+            RestoreError::UnknownGroup { .. } => {
+                "`cargo xtask status` lists the groups; define more under [workspace.metadata.xtask.groups]".into()
+            }
+            RestoreError::UnknownTable { .. } => {
+                "`cargo xtask snapshots show` lists the snapshot's tables; names are case-sensitive".into()
+            }
+            RestoreError::Unrestorable { names, .. } => {
+                format!("leave them out with --exclude {names}; {UNCHANGED}")
+            }
+            RestoreError::Cycle { .. } => {
+                format!("leave one of these tables out with --exclude; {UNCHANGED}")
+            }
+            RestoreError::Corrupt { .. } | RestoreError::UnsafeEntry { .. } => format!(
+                "{UNCHANGED}; this snapshot cannot be trusted (`cargo xtask snapshots verify --all`), restore an older one"
+            ),
+            RestoreError::OutsideReference { table, .. } => format!(
+                "{UNCHANGED}; add {table} to the selection, use --mode merge or upsert, or delete those rows first"
+            ),
+            RestoreError::Cast { .. } => format!(
+                "{UNCHANGED}; the column's type changed since the snapshot: exclude the table with --exclude, or fix the value in a copy of the snapshot"
+            ),
+            RestoreError::Database { .. } | RestoreError::Table { .. } => {
+                format!("{UNCHANGED} (the restore runs in one transaction)")
+            }
+            RestoreError::Io { .. } => {
+                "the database restore was committed; the files that were written are listed above the error".into()
+            }
+        })
+    }
+}
+
+/// Refuses a target that is not this machine unless `allow_remote`.
+///
+/// Local means `localhost`, 127.0.0.0/8, `::1` or a Unix socket ([`DatabaseUrl::is_local`]).
+/// Errors with [`RestoreError::Remote`].
+pub fn check_target(url: &DatabaseUrl, allow_remote: bool) -> Result<(), RestoreError> {
+    if allow_remote || url.is_local() {
+        Ok(())
+    } else {
+        Err(RestoreError::Remote {
+            url: url.redacted(),
+        })
+    }
+}
+
+/// The reason safety snapshots are taken with.
+pub const SAFETY_REASON: &str = "pre-restore";
+
+/// The snapshot a restore uses when none is named: the newest that is not a safety snapshot
+/// (reason `pre-restore`, taken by a restore of the state it replaced), else the newest.
+///
+/// Errors: [`crate::snapshot::SnapshotError::Empty`] when the store has none,
+/// [`crate::snapshot::SnapshotError::Io`] when it cannot be read.
+pub fn default_snapshot(
+    store: &camino::Utf8Path,
+) -> Result<StoredSnapshot, crate::snapshot::SnapshotError> {
+    let mut all = crate::snapshot::list(store)?;
+    match all.iter().rposition(|s| s.manifest.reason != SAFETY_REASON) {
+        Some(newest) => Ok(all.swap_remove(newest)),
+        None => crate::snapshot::latest(store),
+    }
+}
+
+/// A plan and what it was made from, ready to show and run.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The snapshot.
+    pub snapshot: StoredSnapshot,
+    /// The groups as resolved against the live catalog.
+    pub groups: Vec<Group>,
+    /// The plan.
+    pub plan: RestorePlan,
+    /// Migrations applied in the target that the snapshot's sidecar did not list as applied,
+    /// in order of application.
+    pub applied_since: Vec<String>,
+}
+
+/// Reads the live catalog of `url`, resolves the groups from `config`, and plans the restore.
+///
+/// Only reads. Errors: [`RestoreError::Connect`], [`RestoreError::Database`] for the catalog,
+/// and the planner's errors (see [`plan::plan`]).
+pub async fn prepare(
+    url: &DatabaseUrl,
+    config: &crate::config::Config,
+    snapshot: StoredSnapshot,
+    selection: &Selection,
+    mode: Mode,
+) -> Result<Prepared, RestoreError> {
+    let mut conn = url.connect().await?;
+    let read = |action: &str| {
+        let action = action.to_string();
+        move |source| RestoreError::Database { action, source }
+    };
+    let live = crate::catalog::tables(&mut conn, url.schema())
+        .await
+        .map_err(read("reading the catalog"))?;
+    let enums = crate::catalog::enums(&mut conn, url.schema())
+        .await
+        .map_err(read("reading the enum types"))?;
+    let groups = groups::resolve(config, &live, &enums);
+    let plan = plan::plan(&snapshot.manifest, &live, &groups, selection, mode)?;
+    let rows = crate::migrations::table::read_table(&mut conn, url.schema())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let before: Vec<&str> = snapshot
+        .sidecar
+        .as_ref()
+        .map(|s| s.applied.iter().map(|m| m.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut applied_since: Vec<String> = Vec::new();
+    for row in rows {
+        let applied = row.finished_at.is_some() && row.rolled_back_at.is_none();
+        if applied
+            && !before.contains(&row.migration_name.as_str())
+            && !applied_since.contains(&row.migration_name)
+        {
+            applied_since.push(row.migration_name);
+        }
+    }
+    Ok(Prepared {
+        snapshot,
+        groups,
+        plan,
+        applied_since,
+    })
+}
+
+/// How to run a prepared restore.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Roll everything back and move no sequence; take no safety snapshot.
+    pub dry_run: bool,
+    /// Take a safety snapshot (reason `pre-restore`) of the touched tables first.
+    pub safety_snapshot: bool,
+    /// The project root (upload folders are relative to it).
+    pub project_root: Utf8PathBuf,
+    /// The snapshot store, for the safety snapshot.
+    pub store: Utf8PathBuf,
+    /// The migrations folder, for the safety snapshot's sidecar.
+    pub migrations_dir: Utf8PathBuf,
+    /// The command line, for the safety snapshot's sidecar.
+    pub command: String,
+}
+
+/// Runs a prepared restore: refuses an unrestorable plan, takes the safety snapshot (unless a
+/// dry run or disabled), then executes in one transaction.
+///
+/// Returns the report and the safety snapshot's manifest. Errors: [`RestoreError::Unrestorable`]
+/// before anything is done, the safety snapshot's errors (nothing is restored then), and the
+/// executor's (see [`execute::execute`]).
+pub async fn run(
+    url: &DatabaseUrl,
+    prepared: &Prepared,
+    options: &RunOptions,
+) -> Result<(RestoreReport, Option<Manifest>), RestoreError> {
+    refuse_unrestorable(&prepared.plan)?;
+    let safety = if options.safety_snapshot && !options.dry_run && !prepared.plan.tables.is_empty()
+    {
+        Some(safety_snapshot(url, prepared, options).await?)
+    } else {
+        None
+    };
+    let mut conn = url.connect().await?;
+    let report = execute::execute(
+        &mut conn,
+        &prepared.snapshot.path,
+        &prepared.plan,
+        &options.project_root,
+        options.dry_run,
+    )
+    .await?;
+    Ok((report, safety))
+}
+
+/// Errors with [`RestoreError::Unrestorable`] when the plan lists unrestorable tables.
+pub fn refuse_unrestorable(plan: &RestorePlan) -> Result<(), RestoreError> {
+    if plan.unrestorable.is_empty() {
+        return Ok(());
+    }
+    Err(RestoreError::Unrestorable {
+        tables: plan
+            .unrestorable
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} (new NOT NULL column without default: {})",
+                    u.table,
+                    u.columns.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        names: plan
+            .unrestorable
+            .iter()
+            .map(|u| u.table.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    })
+}
+
+async fn safety_snapshot(
+    url: &DatabaseUrl,
+    prepared: &Prepared,
+    options: &RunOptions,
+) -> Result<Manifest, RestoreError> {
+    let status = {
+        let mut conn = url.connect().await?;
+        crate::migrations::status(&mut conn, &options.migrations_dir, url.schema()).await?
+    };
+    let mut snapshot = SnapshotOptions::new(SAFETY_REASON, &options.project_root);
+    snapshot.tables = prepared
+        .plan
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    snapshot.command = options.command.clone();
+    snapshot.git = crate::snapshot::sidecar::git_info(&options.project_root);
+    if prepared.plan.mode != Mode::Merge {
+        // Files are overwritten only outside merge: keep the current ones first.
+        snapshot.files = prepared
+            .plan
+            .files
+            .iter()
+            .map(|f| (f.group.clone(), f.folders.clone()))
+            .collect();
+    }
+    Ok(crate::snapshot::take(url, &options.store, &status, &snapshot, &NoProgress).await?)
+}

@@ -1,0 +1,245 @@
+//! Rendering for `cargo xtask restore`: the plan before confirmation, the result after.
+
+use chrono::{DateTime, Utc};
+use comfy_table::{Table, presets};
+use serde_json::json;
+use xtask::database::DatabaseUrl;
+use xtask::restore::{Mode, Prepared, RestoreReport};
+use xtask::snapshot::Manifest;
+
+use super::{age, pretty, render};
+
+fn mode_text(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Merge => "merge (insert rows whose key is absent; existing rows are never changed)",
+        Mode::Upsert => "upsert (insert, and overwrite rows with the same primary key)",
+        Mode::Replace => "replace (delete the selected rows first, then insert)",
+    }
+}
+
+/// The plan, shown before anything is written: target, snapshot, migrations since, and per
+/// table what will happen.
+pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> String {
+    let m = &prepared.snapshot.manifest;
+    let plan = &prepared.plan;
+    let mut text = format!(
+        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\nmode        {}\n",
+        url.redacted(),
+        url.schema(),
+        m.id,
+        age(now, m.created_at),
+        m.reason,
+        mode_text(plan.mode),
+    );
+    if prepared.applied_since.is_empty() {
+        text.push_str("migrations  none applied since the snapshot\n");
+    } else {
+        text.push_str(&format!(
+            "migrations  {} applied since the snapshot: {}\n",
+            prepared.applied_since.len(),
+            prepared.applied_since.join(", ")
+        ));
+    }
+    text.push('\n');
+    if plan.tables.is_empty() {
+        text.push_str("no tables to restore\n");
+    } else {
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING);
+        table.set_header(["table", "rows", "group", "filter", "schema changes"]);
+        for t in &plan.tables {
+            let mut changes = Vec::new();
+            if !t.dropped.is_empty() {
+                changes.push(format!("dropped {}", t.dropped.join(", ")));
+            }
+            if !t.defaulted.is_empty() {
+                changes.push(format!("new {} (default)", t.defaulted.join(", ")));
+            }
+            if !t.deferred.is_empty() {
+                changes.push(format!("{} set last", t.deferred_columns().join(", ")));
+            }
+            table.add_row([
+                t.name.clone(),
+                t.snapshot_rows.to_string(),
+                t.groups.join(", "),
+                t.filter.clone().unwrap_or_default(),
+                changes.join("; "),
+            ]);
+        }
+        text.push_str(&render(table));
+    }
+    for file in &plan.files {
+        let folders: Vec<String> = file.folders.iter().map(|f| f.to_string()).collect();
+        text.push_str(&format!(
+            "files       {}: {} file(s) into {}{}\n",
+            file.group,
+            file.entries,
+            folders.join(", "),
+            if plan.mode == Mode::Merge {
+                " (existing files are kept)"
+            } else {
+                " (existing files are overwritten)"
+            }
+        ));
+    }
+    if !plan.skipped.is_empty() {
+        text.push_str("\nskipped:\n");
+        for s in &plan.skipped {
+            text.push_str(&format!("  {}: {}\n", s.name, s.reason));
+        }
+    }
+    for u in &plan.unrestorable {
+        text.push_str(&format!(
+            "cannot restore {}: new NOT NULL column(s) without default: {}\n",
+            u.table,
+            u.columns.join(", ")
+        ));
+    }
+    text
+}
+
+/// The result: per table counts, totals, time, and the safety snapshot.
+pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    let replace = report.tables.iter().any(|t| t.deleted > 0);
+    let mut header = vec![
+        "table",
+        "snapshot",
+        "inserted",
+        "updated",
+        "conflicts",
+        "orphans",
+        "filtered",
+    ];
+    if replace {
+        header.insert(2, "deleted");
+    }
+    table.set_header(header);
+    let mut totals = [0u64; 7];
+    for t in &report.tables {
+        let values = [
+            t.snapshot_rows,
+            t.deleted,
+            t.inserted,
+            t.updated,
+            t.conflicts,
+            t.orphans,
+            t.filtered,
+        ];
+        for (total, value) in totals.iter_mut().zip(values) {
+            *total += value;
+        }
+        table.add_row(row(&t.name, &values, replace));
+    }
+    table.add_row(row("total", &totals, replace));
+    let mut text = render(table);
+    for t in report.tables.iter().filter(|t| t.unlinked > 0) {
+        text.push_str(&format!(
+            "note: {} row(s) of {} keep a NULL reference: the row they pointed to is not in the database\n",
+            t.unlinked, t.name
+        ));
+    }
+    for f in &report.files {
+        text.push_str(&format!(
+            "files {}: {} written, {} already there (kept){}\n",
+            f.group,
+            f.written,
+            f.existing,
+            if f.skipped > 0 {
+                format!(", {} links or special files skipped", f.skipped)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let seconds = report.elapsed_ms as f64 / 1000.0;
+    if report.dry_run {
+        text.push_str(&format!(
+            "\ndry run: {} rows would be inserted and {} updated ({seconds:.2} s); everything was rolled back, nothing changed\n",
+            totals[2], totals[3]
+        ));
+    } else {
+        text.push_str(&format!(
+            "\nrestored: {} rows inserted, {} updated in {seconds:.2} s\n",
+            totals[2], totals[3]
+        ));
+    }
+    if let Some(safety) = safety {
+        text.push_str(&format!(
+            "safety snapshot {} holds the tables as they were; undo with: cargo xtask restore {} --mode replace\n",
+            safety.id, safety.id
+        ));
+    }
+    text
+}
+
+fn row(name: &str, values: &[u64; 7], replace: bool) -> Vec<String> {
+    let mut cells = vec![name.to_string()];
+    for (i, value) in values.iter().enumerate() {
+        if i == 1 && !replace {
+            continue;
+        }
+        cells.push(value.to_string());
+    }
+    cells
+}
+
+/// `restore --json`: the plan and the result in one object.
+pub fn json(
+    prepared: &Prepared,
+    url: &DatabaseUrl,
+    report: &RestoreReport,
+    safety: Option<&Manifest>,
+) -> String {
+    let m = &prepared.snapshot.manifest;
+    let plan = &prepared.plan;
+    let tables: Vec<serde_json::Value> = plan
+        .tables
+        .iter()
+        .zip(&report.tables)
+        .map(|(t, r)| {
+            json!({
+                "name": t.name,
+                "groups": t.groups,
+                "filter": t.filter,
+                "snapshot_rows": r.snapshot_rows,
+                "kept": t.kept.iter().map(|k| &k.name).collect::<Vec<_>>(),
+                "dropped": t.dropped,
+                "defaulted": t.defaulted,
+                "deferred": t.deferred_columns(),
+                "deleted": r.deleted,
+                "inserted": r.inserted,
+                "updated": r.updated,
+                "conflicts": r.conflicts,
+                "orphans": r.orphans,
+                "filtered": r.filtered,
+                "unlinked": r.unlinked,
+                "direct_copy": r.direct,
+            })
+        })
+        .collect();
+    let sum =
+        |f: fn(&xtask::restore::TableResult) -> u64| -> u64 { report.tables.iter().map(f).sum() };
+    pretty(&json!({
+        "snapshot": { "id": m.id, "created_at": m.created_at, "reason": m.reason },
+        "database": url.redacted(),
+        "mode": plan.mode,
+        "dry_run": report.dry_run,
+        "applied_since": prepared.applied_since,
+        "safety_snapshot": safety.map(|s| &s.id),
+        "tables": tables,
+        "skipped": plan.skipped,
+        "files": report.files,
+        "totals": {
+            "snapshot_rows": sum(|t| t.snapshot_rows),
+            "deleted": sum(|t| t.deleted),
+            "inserted": sum(|t| t.inserted),
+            "updated": sum(|t| t.updated),
+            "conflicts": sum(|t| t.conflicts),
+            "orphans": sum(|t| t.orphans),
+            "filtered": sum(|t| t.filtered),
+        },
+        "elapsed_ms": report.elapsed_ms,
+    }))
+}
