@@ -521,6 +521,11 @@ async fn dry_run_reports_and_changes_nothing() {
     let real = s.restore_seed(&["--yes", "--json"]).assert_code(0).json();
     assert_eq!(inserted(&dry), inserted(&real));
     s.assert_all_back().await;
+    assert_ne!(
+        s.db.sequences().await,
+        sequences,
+        "the real restore moves them"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -581,6 +586,11 @@ async fn without_a_terminal_or_yes_it_refuses() {
     let stderr = run.stderr();
     assert!(stderr.contains("--yes"), "{stderr}");
     s.assert_empty().await;
+    assert_eq!(
+        s.project.snapshots().len(),
+        1,
+        "no safety snapshot for a refusal"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -605,6 +615,7 @@ async fn remote_host_is_refused_without_connecting() {
         );
     }
     s.assert_empty().await;
+    assert_eq!(s.project.snapshots().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -639,4 +650,35 @@ fn unknown_mode_is_a_usage_error() {
     let run = project.xtask_with_env(&["restore", "--mode", "sideways", "--yes"], &[]);
     run.assert_code(2);
     assert!(run.stderr().contains("sideways"), "{}", run.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_group_replaces_the_inferred_one() {
+    let s = Scenario::new().await;
+    let manifest = s.project.root.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text += "\n[workspace.metadata.xtask.groups]\nadmin = [\"User WHERE \\\"email\\\" LIKE 'alice%'\", \"Tag\"]\n";
+    std::fs::write(&manifest, text).unwrap();
+
+    let report = s
+        .restore_seed(&["--admin-only", "--yes", "--json"])
+        .assert_code(0)
+        .json();
+    let mut names = table_names(&report);
+    names.sort();
+    assert_eq!(names, ["Tag", "User"], "{report:#}");
+    let emails: Vec<String> = {
+        let mut conn = s.db.connect().await;
+        sqlx::query_scalar("SELECT email FROM \"User\" ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(emails, ["alice@example.com"]);
+    let counts = s.counts().await;
+    assert_eq!(counts["Tag"], 6);
+    assert_eq!(counts["SystemPrompt"], 0, "not in the configured group");
+    let user = entry(&report, "User");
+    assert_eq!(int(&user["inserted"]), 1);
+    assert_eq!(int(&user["filtered"]), 5);
 }
