@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use camino::Utf8PathBuf;
 use serde_json::Value;
 
+use crate::support::db::Difference;
 use crate::support::project::Run;
 use crate::support::{TempProject, TestDb};
 
@@ -219,16 +220,18 @@ async fn admin_only_brings_back_the_admins_and_prompts() {
     let report = run.json();
 
     let mut conn = s.db.connect().await;
-    let users: Vec<(i32, String)> = sqlx::query_as("SELECT id, email FROM \"User\" ORDER BY id")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let users: Vec<(i32, String, Option<i32>)> =
+        sqlx::query_as("SELECT id, email, \"invitedById\" FROM \"User\" ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(
         users,
         [
-            (1, "alice@example.com".to_string()),
-            (2, "bob.obrien@example.com".to_string())
-        ]
+            (1, "alice@example.com".to_string(), None),
+            (2, "bob.obrien@example.com".to_string(), Some(1))
+        ],
+        "the deferred self-reference is set once both rows are in"
     );
     s.assert_same("SystemPrompt").await;
     let counts = s.counts().await;
@@ -474,6 +477,55 @@ async fn upsert_overwrites_rows_with_the_same_key() {
     let mut names = table_names(&report);
     names.sort();
     assert_eq!(names, ["SystemPrompt", "User"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_deletes_the_selected_tables_rows_first() {
+    let s = Scenario::new().await;
+    s.restore_seed(&["--yes"]).assert_code(0);
+    s.db.execute(
+        "UPDATE \"Tag\" SET name = name || '!' WHERE id = 1;
+         INSERT INTO \"Tag\" (name) VALUES ('added later');
+         DELETE FROM \"_PostToTag\" WHERE \"A\" = 1;
+         INSERT INTO \"_PostToTag\" VALUES (7, 6);",
+    )
+    .await;
+    assert_ne!(
+        s.db.difference("orig", "Tag").await,
+        Difference {
+            missing: 0,
+            extra: 0
+        }
+    );
+
+    let run = s.restore_seed(&[
+        "--tables",
+        "Tag,_PostToTag",
+        "--mode",
+        "replace",
+        "--yes",
+        "--json",
+    ]);
+    run.assert_code(0);
+    let report = run.json();
+    assert_eq!(report["mode"], "replace");
+    s.assert_same("Tag").await;
+    s.assert_same("_PostToTag").await;
+    s.assert_all_back().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_analytics_leaves_page_views_out() {
+    let s = Scenario::new().await;
+    s.restore_seed(&["--skip-analytics", "--yes"])
+        .assert_code(0);
+    let counts = s.counts().await;
+    assert_eq!(counts["PageView"], 0);
+    for table in SEEDED {
+        if table != "PageView" {
+            s.assert_same(table).await;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
