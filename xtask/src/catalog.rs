@@ -5,6 +5,8 @@
 //! views and foreign tables hold no data of their own to snapshot. Partitions are left out: their
 //! rows are read through the partitioned parent, as `pg_dump --load-via-partition-root` does.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -198,6 +200,32 @@ fn assemble(schema: &str, row: TableRow, columns: &[ColumnRow], keys: &[KeyRow])
     }
 }
 
+/// Every enum type of `schema` with its labels in declaration order (`enumsortorder`), keyed by
+/// the type as `format_type` prints it: the same string as [`Column::data_type`] for a column
+/// of that type (e.g. `"Role"`, quoted because of the capital letter).
+///
+/// One catalog query. An enum without labels maps to an empty list. Errors: the driver's error
+/// when the query fails.
+pub async fn enums(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<BTreeMap<String, Vec<String>>, sqlx::Error> {
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+        "SELECT format_type(t.oid, NULL) AS name,
+                coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                           FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels
+         FROM pg_type t
+         JOIN pg_namespace n ON n.oid = t.typnamespace
+         LEFT JOIN pg_enum e ON e.enumtypid = t.oid
+         WHERE n.nspname = $1 AND t.typtype = 'e'
+         GROUP BY t.oid",
+    )
+    .bind(schema)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The server's version string (`SHOW server_version`), e.g. `15.19 (Debian 15.19-0+deb12u1)`.
 pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SHOW server_version")
@@ -205,20 +233,3 @@ pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Err
         .await
 }
 
-/// Every enum type of `schema`, keyed by `format_type` (as [`Column::data_type`] prints it),
-/// with its labels in declaration order.
-pub async fn enums(
-    conn: &mut PgConnection,
-    schema: &str,
-) -> Result<std::collections::BTreeMap<String, Vec<String>>, sqlx::Error> {
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
-        "SELECT format_type(t.oid, NULL), array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         JOIN pg_enum e ON e.enumtypid = t.oid
-         WHERE n.nspname = $1 GROUP BY t.oid",
-    )
-    .bind(schema)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
-}

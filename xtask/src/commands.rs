@@ -26,12 +26,16 @@ pub async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitC
     let mut conn = url.connect().await?;
     let report =
         xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
+    let tables = xtask::catalog::tables(&mut conn, url.schema()).await?;
+    let enums = xtask::catalog::enums(&mut conn, url.schema()).await?;
+    let groups = xtask::restore::groups::resolve(&project.config, &tables, &enums);
     if args.json {
-        println!("{}", ui::status_json(&report, project, &url));
+        println!("{}", ui::status_json(&report, &groups, project, &url));
     } else {
         print!("{}", ui::database_header(project, &url));
         print!("{}", ui::status_table(&report));
         println!("\n{}", ui::status_summary(&report, url.schema()));
+        print!("\n{}", ui::groups_text(&groups));
         ui::warn_all(&ui::status_warnings(&report));
     }
     let code = match (args.check, report.has_problems(), report.unapplied().next()) {

@@ -7,6 +7,7 @@
 //! - [`migrations`]: the migrations folder vs `_prisma_migrations`, compared as Prisma does, and
 //!   a built-in Prisma-compatible deploy.
 //! - [`cluster`]: a throwaway PostgreSQL for tests, demo and benchmarks.
+//! - [`restore`]: restore groups (from config or inferred from the catalog).
 //! - [`sql`]: identifier quoting.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]

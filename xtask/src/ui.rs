@@ -7,6 +7,7 @@ use serde_json::json;
 use xtask::database::DatabaseUrl;
 use xtask::migrations::{MigrationState, StatusReport};
 use xtask::project::Project;
+use xtask::restore::groups::{Group, GroupSource};
 use xtask::snapshot::{Manifest, StoredSnapshot};
 
 pub mod restore;
@@ -95,7 +96,12 @@ pub fn status_warnings(report: &StatusReport) -> Vec<String> {
 }
 
 /// The `--json` document.
-pub fn status_json(report: &StatusReport, project: &Project, url: &DatabaseUrl) -> String {
+pub fn status_json(
+    report: &StatusReport,
+    groups: &[Group],
+    project: &Project,
+    url: &DatabaseUrl,
+) -> String {
     let summary: serde_json::Map<String, serde_json::Value> = STATES
         .iter()
         .map(|s| {
@@ -116,8 +122,61 @@ pub fn status_json(report: &StatusReport, project: &Project, url: &DatabaseUrl) 
         "migrations": report.migrations,
         "divergence": report.divergence,
         "summary": summary,
+        "groups": groups,
     });
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
+}
+
+/// The "Restore groups" section of `status`: each group with where it came from, its tables
+/// (with filters) and folders, then the TOML that pins the inferred ones.
+pub fn groups_text(groups: &[Group]) -> String {
+    const EXAMPLE: &str = r#"admin = ["User WHERE \"role\" = 'ADMIN'", "SystemPrompt"]"#;
+    if groups.is_empty() {
+        return format!(
+            "Restore groups: none (no table name looks like admin, images or analytics data)\n\
+             define them in Cargo.toml under [workspace.metadata.xtask.groups], e.g.\n  {EXAMPLE}\n"
+        );
+    }
+    let mut out = String::from("Restore groups\n");
+    for group in groups {
+        let source = match group.source {
+            GroupSource::Config => "config",
+            GroupSource::Inferred => "inferred from table names",
+        };
+        out += &format!("  {} ({source})\n", group.name);
+        if group.tables.is_empty() {
+            out += "    no tables\n";
+        }
+        for table in &group.tables {
+            out += &format!("    {table}\n");
+        }
+        for folder in &group.folders {
+            out += &format!("    files: {folder}\n");
+        }
+    }
+    let inferred: Vec<&Group> = groups
+        .iter()
+        .filter(|g| g.source == GroupSource::Inferred)
+        .collect();
+    if inferred.is_empty() {
+        out += "\nfrom [workspace.metadata.xtask.groups] and [workspace.metadata.xtask.files] in Cargo.toml\n";
+    } else {
+        out += "\npin or correct them in Cargo.toml under [workspace.metadata.xtask.groups]:\n";
+        for group in inferred {
+            let entries: Vec<String> = group
+                .tables
+                .iter()
+                .map(|t| toml_string(&t.to_string()))
+                .collect();
+            out += &format!("  {} = [{}]\n", group.name, entries.join(", "));
+        }
+    }
+    out
+}
+
+/// A TOML basic string: JSON's string escapes are all valid TOML.
+fn toml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a string always serializes")
 }
 
 /// The two lines that say which database and migrations folder a command looked at.
