@@ -7,5 +7,6 @@ mod support;
 
 mod cli;
 mod pre_migrate;
+mod restore;
 mod snapshot;
 mod status;

@@ -1,6 +1,7 @@
 //! One fresh database per test on a real server: the one `DATABASE_URL` names, or a throwaway
 //! cluster booted on first use and stopped when the test process ends.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,6 +9,7 @@ use sqlx::{Connection, PgConnection};
 use xtask::cluster::TempCluster;
 use xtask::database::DatabaseUrl;
 use xtask::migrations::{DeployOptions, DeployReport, LocalMigration};
+use xtask::sql::{qualified, quote_ident};
 
 enum Server {
     External(DatabaseUrl),
@@ -137,6 +139,161 @@ impl TestDb {
         self.deploy_into("public", migrations, first)
             .await
             .expect("deploying the fixture migrations")
+    }
+}
+
+/// Rows only in `orig` and rows only in `public` over the columns both copies of a table have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Difference {
+    /// `SELECT cols FROM orig."T" EXCEPT SELECT cols FROM public."T"`: rows that did not come
+    /// back.
+    pub missing: i64,
+    /// The reverse: rows in `public` the original did not have.
+    pub extra: i64,
+}
+
+impl TestDb {
+    /// The base tables of `schema`, by name.
+    pub async fn tables(&self, schema: &str) -> Vec<String> {
+        let mut conn = self.connect().await;
+        sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname::text COLLATE \"C\"",
+        )
+        .bind(schema)
+        .fetch_all(&mut conn)
+        .await
+        .expect("listing tables")
+    }
+
+    /// The columns of `schema.table`, in order.
+    pub async fn columns(&self, schema: &str, table: &str) -> Vec<String> {
+        let mut conn = self.connect().await;
+        sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+        )
+        .bind(schema)
+        .bind(table)
+        .fetch_all(&mut conn)
+        .await
+        .expect("listing columns")
+    }
+
+    /// Copies every table of `public` but `_prisma_migrations` into a new schema `target`
+    /// (`CREATE TABLE target."T" AS TABLE public."T"`). Columns of types defined in `public`
+    /// (enums) become `text`, so that dropping `public` later leaves the copies whole.
+    pub async fn copy_public_to(&self, target: &str) {
+        let mut sql = format!("CREATE SCHEMA {};\n", quote_ident(target));
+        for table in self.tables("public").await {
+            if table == "_prisma_migrations" {
+                continue;
+            }
+            sql += &format!(
+                "CREATE TABLE {} AS TABLE {};\n",
+                qualified(target, &table),
+                qualified("public", &table)
+            );
+        }
+        self.execute(&sql).await;
+        let mut conn = self.connect().await;
+        let own_types: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.relname::text, a.attname::text
+             FROM pg_attribute a
+             JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_type t ON t.oid = a.atttypid
+             JOIN pg_namespace tn ON tn.oid = t.typnamespace
+             WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND tn.nspname = 'public'",
+        )
+        .bind(target)
+        .fetch_all(&mut conn)
+        .await
+        .expect("finding enum columns");
+        let mut sql = String::new();
+        for (table, column) in own_types {
+            let column = quote_ident(&column);
+            sql += &format!(
+                "ALTER TABLE {} ALTER COLUMN {column} TYPE text USING {column}::text;\n",
+                qualified(target, &table)
+            );
+        }
+        if !sql.is_empty() {
+            self.execute(&sql).await;
+        }
+    }
+
+    /// Compares `orig."T"` with `public."T"` over the columns both have (each cast to text),
+    /// with EXCEPT both ways.
+    pub async fn difference(&self, orig: &str, table: &str) -> Difference {
+        let theirs = self.columns("public", table).await;
+        let common: Vec<String> = self
+            .columns(orig, table)
+            .await
+            .into_iter()
+            .filter(|c| theirs.contains(c))
+            .collect();
+        assert!(
+            !common.is_empty(),
+            "{table}: no columns in common between {orig} and public"
+        );
+        let list = common
+            .iter()
+            .map(|c| format!("{}::text", quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (a, b) = (qualified(orig, table), qualified("public", table));
+        Difference {
+            missing: self
+                .scalar(&format!(
+                    "SELECT count(*) FROM (SELECT {list} FROM {a} EXCEPT SELECT {list} FROM {b}) d"
+                ))
+                .await,
+            extra: self
+                .scalar(&format!(
+                    "SELECT count(*) FROM (SELECT {list} FROM {b} EXCEPT SELECT {list} FROM {a}) d"
+                ))
+                .await,
+        }
+    }
+
+    /// `count(*)` of every table of `schema`, by name.
+    pub async fn row_counts(&self, schema: &str) -> BTreeMap<String, i64> {
+        let mut counts = BTreeMap::new();
+        for table in self.tables(schema).await {
+            let count = self
+                .scalar(&format!(
+                    "SELECT count(*) FROM {}",
+                    qualified(schema, &table)
+                ))
+                .await;
+            counts.insert(table, count);
+        }
+        counts
+    }
+
+    /// `last_value, is_called` of every sequence in `public`, by name.
+    pub async fn sequences(&self) -> BTreeMap<String, (i64, bool)> {
+        let mut conn = self.connect().await;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'S' ORDER BY c.relname::text COLLATE \"C\"",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("listing sequences");
+        let mut states = BTreeMap::new();
+        for name in names {
+            let state: (i64, bool) = sqlx::query_as(&format!(
+                "SELECT last_value, is_called FROM {}",
+                qualified("public", &name)
+            ))
+            .fetch_one(&mut conn)
+            .await
+            .expect("reading a sequence");
+            states.insert(name, state);
+        }
+        states
     }
 }
 

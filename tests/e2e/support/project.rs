@@ -74,6 +74,27 @@ impl TempProject {
         db.execute(&seed).await;
     }
 
+    /// The "`prisma migrate reset`" situation: drops and recreates the `public` schema, then
+    /// applies all 7 fixture migrations.
+    pub async fn wipe_and_migrate(&self, db: &TestDb) {
+        db.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            .await;
+        db.deploy(&self.migrations(), 7).await;
+    }
+
+    /// Appends `[workspace.metadata.xtask.files]` with `images = [<folders>]` to Cargo.toml.
+    pub fn configure_images(&self, folders: &[&str]) {
+        let manifest = self.root.join("Cargo.toml");
+        let mut text = std::fs::read_to_string(&manifest).unwrap();
+        let list = folders
+            .iter()
+            .map(|f| format!("{f:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        text += &format!("\n[workspace.metadata.xtask.files]\nimages = [{list}]\n");
+        std::fs::write(manifest, text).unwrap();
+    }
+
     /// Adds a migration folder with `sql` as its migration.sql.
     pub fn add_migration(&self, name: &str, sql: &str) {
         let dir = self.migrations_dir().join(name);
