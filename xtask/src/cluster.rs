@@ -77,7 +77,7 @@ pub struct TempCluster {
 
 impl TempCluster {
     /// Creates a cluster in a new temporary folder and starts it; returns once it accepts
-    /// connections (at most [`START_TIMEOUT`]).
+    /// connections (at most `START_TIMEOUT`, 60 s).
     ///
     /// Errors: [`ClusterError::NoBinaries`], [`ClusterError::NoPostgresUser`], or
     /// [`ClusterError::Step`] with `initdb`'s or the server's output.

@@ -4,8 +4,8 @@
 //! - [`folder`] reads `<prisma-dir>/migrations/<name>/migration.sql`, ordered by folder name.
 //! - [`checksum`] is Prisma's checksum rule (SHA-256 hex, CRLF/LF tolerant, legacy short form).
 //! - [`table`] reads `_prisma_migrations` without writing.
-//! - [`status`] compares them into a [`StatusReport`]; it is pure.
-//! - [`deploy`] applies pending migrations as `prisma migrate deploy` does.
+//! - [`status`](mod@status) compares them into a [`StatusReport`]; it is pure.
+//! - [`deploy`](mod@deploy) applies pending migrations as `prisma migrate deploy` does.
 
 pub mod checksum;
 pub mod deploy;
@@ -21,7 +21,7 @@ pub use table::{MigrationRow, TableError, read_table};
 use camino::Utf8Path;
 use sqlx::PgConnection;
 
-/// Errors from [`status`]: the folder or the table could not be read.
+/// Errors from [`status()`]: the folder or the table could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
     /// The migrations folder is missing or malformed.
