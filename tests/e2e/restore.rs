@@ -598,6 +598,11 @@ async fn corrupt_data_file_is_caught_before_any_write() {
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(stderr.contains("public.Tag.csv.zst"), "{stderr}");
     s.assert_empty().await;
+    assert_eq!(
+        s.project.snapshots().len(),
+        1,
+        "refused before the safety snapshot too"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

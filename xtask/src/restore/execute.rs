@@ -167,12 +167,28 @@ pub async fn execute(
     dry_run: bool,
 ) -> Result<RestoreReport, RestoreError> {
     let started = Instant::now();
-    {
-        let (dir, plan) = (dir.to_owned(), plan.clone());
-        tokio::task::spawn_blocking(move || check_files(&dir, &plan))
-            .await
-            .expect("the check does not panic")?;
-    }
+    check_files_async(dir, plan).await?;
+    execute_checked(conn, dir, plan, project_root, dry_run, started).await
+}
+
+/// [`check_files`] on a blocking thread.
+pub async fn check_files_async(dir: &Utf8Path, plan: &RestorePlan) -> Result<(), RestoreError> {
+    let (dir, plan) = (dir.to_owned(), plan.clone());
+    tokio::task::spawn_blocking(move || check_files(&dir, &plan))
+        .await
+        .expect("the check does not panic")
+}
+
+/// [`execute`] without the file check, for a caller that has just run [`check_files`].
+/// `started` is when the caller's restore began, for the reported time.
+pub async fn execute_checked(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    plan: &RestorePlan,
+    project_root: &Utf8Path,
+    dry_run: bool,
+    started: Instant,
+) -> Result<RestoreReport, RestoreError> {
     let mut tx = conn.begin().await.map_err(db("starting the transaction"))?;
     let mut results: Vec<TableResult> = plan
         .tables

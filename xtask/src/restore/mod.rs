@@ -297,8 +297,10 @@ pub struct RunOptions {
     pub command: String,
 }
 
-/// Runs a prepared restore: refuses an unrestorable plan, takes the safety snapshot (unless a
-/// dry run or disabled), then executes in one transaction.
+/// Runs a prepared restore: refuses an unrestorable plan, checks every file against the
+/// manifest, takes the safety snapshot (unless a dry run or disabled), then executes in one
+/// transaction. A corrupt snapshot is refused before anything is written, safety snapshot
+/// included.
 ///
 /// Returns the report and the safety snapshot's manifest. Errors: [`RestoreError::Unrestorable`]
 /// before anything is done, the safety snapshot's errors (nothing is restored then), and the
@@ -309,6 +311,8 @@ pub async fn run(
     options: &RunOptions,
 ) -> Result<(RestoreReport, Option<Manifest>), RestoreError> {
     refuse_unrestorable(&prepared.plan)?;
+    let started = std::time::Instant::now();
+    execute::check_files_async(&prepared.snapshot.path, &prepared.plan).await?;
     let safety = if options.safety_snapshot && !options.dry_run && !prepared.plan.tables.is_empty()
     {
         Some(safety_snapshot(url, prepared, options).await?)
@@ -316,12 +320,13 @@ pub async fn run(
         None
     };
     let mut conn = url.connect().await?;
-    let report = execute::execute(
+    let report = execute::execute_checked(
         &mut conn,
         &prepared.snapshot.path,
         &prepared.plan,
         &options.project_root,
         options.dry_run,
+        started,
     )
     .await?;
     Ok((report, safety))
