@@ -67,6 +67,13 @@ pub enum Command {
     /// `pre-restore`) of the touched tables is taken before anything is written.
     #[command(after_long_help = RESTORE_EXIT_CODES)]
     Restore(RestoreArgs),
+    /// The local dev reset: snapshot, run `reset-command`, restore what matters.
+    ///
+    /// Takes a snapshot (reason `reset`), runs `reset-command` (default
+    /// `npx prisma migrate reset --force`), then restores from that snapshot the groups of
+    /// `reset-restore` (default: admin), or what the flags select. Local databases only.
+    #[command(after_long_help = RESET_EXIT_CODES)]
+    Reset(ResetArgs),
 }
 
 const RESTORE_EXIT_CODES: &str = "\
@@ -100,27 +107,9 @@ pub struct RestoreArgs {
     /// when no id is given; name a safety snapshot by id to restore it).
     #[arg(long)]
     pub latest: bool,
-    /// Only group `admin` (admin users, roles, settings, prompts), with its row filters.
-    #[arg(long)]
-    pub admin_only: bool,
-    /// Leave group `images` out: its tables and its upload files.
-    #[arg(long)]
-    pub skip_images: bool,
-    /// Leave group `analytics` out.
-    #[arg(long)]
-    pub skip_analytics: bool,
-    /// Only these groups, with their row filters (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
-    pub only: Vec<String>,
-    /// Leave these groups out (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
-    pub skip: Vec<String>,
-    /// Only these tables, every row (comma-separated, exact names); with --only, in addition.
-    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
-    pub tables: Vec<String>,
-    /// Leave these tables out (comma-separated, exact names).
-    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
-    pub exclude: Vec<String>,
+    /// What to restore.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// How restored rows meet existing rows.
     #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
     pub mode: ModeArg,
@@ -251,4 +240,57 @@ pub struct StatusArgs {
     /// locally (see the exit codes below).
     #[arg(long)]
     pub check: bool,
+}
+
+/// Which tables and files a restore takes (shared by `restore` and `reset`).
+#[derive(Debug, Clone, Args)]
+pub struct SelectionArgs {
+    /// Only group `admin` (admin users, roles, settings, prompts), with its row filters.
+    #[arg(long)]
+    pub admin_only: bool,
+    /// Leave group `images` out: its tables and its upload files.
+    #[arg(long)]
+    pub skip_images: bool,
+    /// Leave group `analytics` out.
+    #[arg(long)]
+    pub skip_analytics: bool,
+    /// Only these groups, with their row filters (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
+    pub only: Vec<String>,
+    /// Leave these groups out (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,..")]
+    pub skip: Vec<String>,
+    /// Only these tables, every row (comma-separated, exact names); with --only, in addition.
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub tables: Vec<String>,
+    /// Leave these tables out (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub exclude: Vec<String>,
+}
+
+const RESET_EXIT_CODES: &str = "\
+Exit codes:
+  0   reset and restored
+  1   error or refusal (if the reset command failed, nothing was restored and the snapshot is kept)
+  2   usage error";
+
+/// `cargo xtask reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// What to restore after the reset [default: the groups of `reset-restore`, else admin].
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Restore everything after the reset (but `_prisma_migrations`).
+    #[arg(long, conflicts_with_all = ["admin_only", "only", "tables"])]
+    pub all: bool,
+    /// How restored rows meet the rows the reset command's seed script created.
+    #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
+    pub mode: ModeArg,
+    /// Override `reset-command` for this run (`builtin`: drop and recreate the schema, then
+    /// apply every migration with the built-in deploy).
+    #[arg(long, value_name = "COMMAND")]
+    pub reset_command: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

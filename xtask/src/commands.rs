@@ -9,7 +9,8 @@ use xtask::snapshot::{self, SnapshotOptions};
 use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 
 use crate::cli::{
-    ModeArg, PreMigrateArgs, RestoreArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
+    ModeArg, PreMigrateArgs, ResetArgs, RestoreArgs, SelectionArgs, SnapshotArgs, SnapshotsAction,
+    SnapshotsArgs, StatusArgs,
 };
 use crate::ui;
 
@@ -228,8 +229,7 @@ pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result
 
 /// `cargo xtask restore`.
 pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<ExitCode> {
-    use std::io::IsTerminal;
-    use xtask::restore::{self, Mode, RunOptions, Selection};
+    use xtask::restore::{self, RunOptions};
 
     let url = project.database_url()?;
     restore::check_target(&url, args.allow_remote)?;
@@ -237,26 +237,8 @@ pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<Exi
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,
     };
-    let mut selection = Selection {
-        only: args.only,
-        skip: args.skip,
-        tables: args.tables,
-        exclude: args.exclude,
-    };
-    if args.admin_only {
-        selection.only.push("admin".into());
-    }
-    if args.skip_images {
-        selection.skip.push("images".into());
-    }
-    if args.skip_analytics {
-        selection.skip.push("analytics".into());
-    }
-    let mode = match args.mode {
-        ModeArg::Merge => Mode::Merge,
-        ModeArg::Upsert => Mode::Upsert,
-        ModeArg::Replace => Mode::Replace,
-    };
+    let selection = args.selection.into_selection();
+    let mode = args.mode.into_mode();
     let prepared = restore::prepare(&url, &project.config, snapshot, &selection, mode).await?;
     let plan_text = ui::restore::plan_text(&prepared, &url, chrono::Utc::now());
     if args.json {
@@ -269,24 +251,13 @@ pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<Exi
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }
     if !args.dry_run && !args.yes {
-        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-            anyhow::bail!(
-                "refusing to restore without confirmation: there is no terminal to ask on; \
-                 pass --yes to restore anyway (or --dry-run to see what it would do)"
-            );
-        }
         let question = format!(
             "Restore {} rows of {} tables into {}?",
             prepared.plan.snapshot_rows(),
             prepared.plan.tables.len(),
             url.database_name()
         );
-        let confirmed = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact_on(&dialoguer::console::Term::stderr())
-            .context("reading the confirmation")?;
-        if !confirmed {
+        if !confirm(&question)? {
             eprintln!("cancelled; nothing was changed");
             return Ok(ExitCode::from(EXIT_ERROR));
         }
@@ -308,5 +279,164 @@ pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<Exi
     } else {
         print!("\n{}", ui::restore::report_text(&report, safety.as_ref()));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks `question` on the terminal, default No. Without a terminal it refuses with a hint to
+/// pass `--yes`.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        anyhow::bail!(
+            "refusing without confirmation: there is no terminal to ask on; pass --yes to go ahead \
+             (restore also has --dry-run to see what it would do)"
+        );
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact_on(&dialoguer::console::Term::stderr())
+        .context("reading the confirmation")
+}
+
+impl SelectionArgs {
+    fn into_selection(self) -> xtask::restore::Selection {
+        let mut selection = xtask::restore::Selection {
+            only: self.only,
+            skip: self.skip,
+            tables: self.tables,
+            exclude: self.exclude,
+        };
+        if self.admin_only {
+            selection.only.push("admin".into());
+        }
+        if self.skip_images {
+            selection.skip.push("images".into());
+        }
+        if self.skip_analytics {
+            selection.skip.push("analytics".into());
+        }
+        selection
+    }
+}
+
+impl ModeArg {
+    fn into_mode(self) -> xtask::restore::Mode {
+        match self {
+            ModeArg::Merge => xtask::restore::Mode::Merge,
+            ModeArg::Upsert => xtask::restore::Mode::Upsert,
+            ModeArg::Replace => xtask::restore::Mode::Replace,
+        }
+    }
+}
+
+/// `cargo xtask reset`.
+pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCode> {
+    use xtask::restore::{self, RunOptions};
+    use xtask::workflows::reset::{self as reset_flow, DEFAULT_RESET_COMMAND};
+
+    let url = project.database_url()?;
+    reset_flow::check_local(&url)?;
+    let text = args
+        .reset_command
+        .clone()
+        .or_else(|| project.config.reset_command.clone())
+        .unwrap_or_else(|| DEFAULT_RESET_COMMAND.to_string());
+    let command = MigrateCommand::parse(&text)?;
+    let selection = reset_flow::selection(
+        args.selection.into_selection(),
+        args.all,
+        project.config.reset_restore.as_deref(),
+    );
+    let restoring = match &selection {
+        None => "nothing".to_string(),
+        Some(s) if s.only.is_empty() && s.tables.is_empty() => "everything".to_string(),
+        Some(s) => [s.only.clone(), s.tables.clone()].concat().join(", "),
+    };
+    println!(
+        "reset {} (schema {}): snapshot, then {}, then restore {restoring}",
+        url.redacted(),
+        url.schema(),
+        command.display()
+    );
+    if !args.yes
+        && !confirm(&format!(
+            "Reset {}? Every row is deleted; the snapshot keeps them.",
+            url.database_name()
+        ))?
+    {
+        eprintln!("cancelled; nothing was changed");
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+
+    let status = {
+        let mut conn = url.connect().await?;
+        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+    };
+    let options = snapshot_options(project, "reset", 2);
+    let progress = ui::SnapshotProgress::new();
+    let manifest = snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?;
+    progress.finish();
+    println!(
+        "snapshot {}: {} tables, {} rows",
+        manifest.id,
+        manifest.tables.len(),
+        manifest.total_rows()
+    );
+    println!("running {}", command.display());
+    let applied = reset_flow::reset_database(project, &url, &command)
+        .await
+        .with_context(|| {
+            format!(
+                "the reset failed; nothing was restored; the snapshot {0} is kept: cargo xtask restore {0}",
+                manifest.id
+            )
+        })?;
+    if !applied.output.is_empty() {
+        eprint!("{}", applied.output);
+    }
+    if !applied.migrations.is_empty() {
+        println!("applied {} migrations", applied.migrations.len());
+    }
+    let Some(selection) = selection else {
+        println!(
+            "reset-restore is empty: nothing restored; the snapshot {} holds the old data",
+            manifest.id
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let restore_hint = || {
+        format!(
+            "the database was reset but not restored; the snapshot {0} is kept: cargo xtask restore {0}",
+            manifest.id
+        )
+    };
+    let stored = snapshot::find(&project.backups_dir, &manifest.id)?;
+    let prepared = restore::prepare(
+        &url,
+        &project.config,
+        stored,
+        &selection,
+        args.mode.into_mode(),
+    )
+    .await
+    .with_context(restore_hint)?;
+    print!(
+        "\n{}",
+        ui::restore::plan_text(&prepared, &url, chrono::Utc::now())
+    );
+    let run = RunOptions {
+        dry_run: false,
+        // The reset snapshot is the safety snapshot: the database was just emptied.
+        safety_snapshot: false,
+        project_root: project.root.clone(),
+        store: project.backups_dir.clone(),
+        migrations_dir: project.migrations_dir(),
+        command: command_line(),
+    };
+    let (report, _) = restore::run(&url, &prepared, &run)
+        .await
+        .with_context(restore_hint)?;
+    print!("\n{}", ui::restore::report_text(&report, None));
     Ok(ExitCode::SUCCESS)
 }

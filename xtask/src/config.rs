@@ -46,7 +46,7 @@ impl ConfigError {
                 "run inside your app's Cargo workspace, or pass --project-dir".into()
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, groups, files".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files".into(),
         })
     }
 }
@@ -62,8 +62,11 @@ pub struct Config {
     /// The command that applies pending migrations (default `npx prisma migrate deploy`; the
     /// value `builtin` uses this tool's own Prisma-compatible deploy).
     pub migrate_command: Option<String>,
-    /// The command that resets the database (default `npx prisma migrate reset --force`).
+    /// The command that resets the database (default `npx prisma migrate reset --force`; the
+    /// value `builtin` drops and recreates the working schema and applies every migration).
     pub reset_command: Option<String>,
+    /// The groups `reset` restores when no selection flag is given (default `["admin"]`).
+    pub reset_restore: Option<Vec<String>>,
     /// Named table groups: group name → tables, each optionally with a row filter
     /// (`"User WHERE role = 'ADMIN'"`).
     #[serde(default)]
@@ -164,6 +167,7 @@ prisma-dir = "db/prisma"
 backups-dir = ".snapshots"
 migrate-command = "builtin"
 reset-command = "pnpm prisma migrate reset --force"
+reset-restore = ["admin", "content"]
 groups.admin = ["User WHERE role = 'ADMIN'", "SystemPrompt"]
 files.images = ["public/uploads"]
 "#,
@@ -178,6 +182,10 @@ files.images = ["public/uploads"]
             Some(Utf8Path::new(".snapshots"))
         );
         assert_eq!(config.migrate_command.as_deref(), Some("builtin"));
+        assert_eq!(
+            config.reset_restore.as_deref(),
+            Some(&["admin".to_string(), "content".to_string()][..])
+        );
         assert_eq!(
             config.groups["admin"],
             ["User WHERE role = 'ADMIN'", "SystemPrompt"]

@@ -47,6 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => commands::snapshot(&project, args).await,
         Command::Snapshots(args) => commands::snapshots(&project, args).await,
         Command::Restore(args) => commands::restore(&project, args).await,
+        Command::Reset(args) => commands::reset(&project, args).await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Workflows: compositions of status, snapshot and deploy that the commands run.
 
 pub mod pre_migrate;
+pub mod reset;
 
 pub use pre_migrate::{Applied, Loss, MigrateCommand, PreMigrate, apply, losses, pre_migrate};
 
@@ -36,6 +37,12 @@ pub enum WorkflowError {
         /// What is wrong.
         problem: String,
     },
+    /// `reset` was pointed at a database on another machine.
+    #[error("refusing to reset {url}: the host is not local")]
+    NotLocal {
+        /// The redacted URL.
+        url: String,
+    },
     /// The user's command failed.
     #[error("`{command}` failed:\n{output}")]
     CommandFailed {
@@ -55,6 +62,9 @@ impl WorkflowError {
             WorkflowError::Snapshot(e) => e.hint(),
             WorkflowError::Deploy(e) => e.hint(),
             WorkflowError::Database { .. } => None,
+            WorkflowError::NotLocal { .. } => Some(
+                "reset destroys every row and is for local development databases only (localhost, 127.0.0.0/8, ::1, a Unix socket)".into(),
+            ),
             WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.xtask]".into()),
             WorkflowError::CommandFailed { .. } => Some(
                 "the snapshot was taken before the command ran; `cargo xtask restore` puts the data back".into(),

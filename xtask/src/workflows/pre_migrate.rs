@@ -144,7 +144,8 @@ pub async fn apply(
     }
 }
 
-fn run_external(
+/// Runs an external command in the project root with the URL in its environment.
+pub(super) fn run_external(
     project: &Project,
     url: &DatabaseUrl,
     words: &[String],
