@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod demo;
 mod pre_migrate;
 mod reset;
 mod restore;

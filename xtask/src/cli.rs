@@ -74,6 +74,14 @@ pub enum Command {
     /// `reset-restore` (default: admin), or what the flags select. Local databases only.
     #[command(after_long_help = RESET_EXIT_CODES)]
     Reset(ResetArgs),
+    /// The whole story in one command, on a throwaway database: pending migrations, the
+    /// snapshot, a destructive migration, a reset, and the restores.
+    ///
+    /// Boots a throwaway PostgreSQL (or, with --database-url, creates and drops a demo database
+    /// on that server), loads this repository's example app at its 4th migration with seed data,
+    /// and runs the real commands, printing their output. Leaves nothing running and nothing in
+    /// your backups folder.
+    Demo,
 }
 
 const RESTORE_EXIT_CODES: &str = "\

@@ -440,3 +440,138 @@ pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCod
     print!("\n{}", ui::restore::report_text(&report, None));
     Ok(ExitCode::SUCCESS)
 }
+
+/// `cargo xtask demo`.
+pub async fn demo(database_url: Option<String>) -> anyhow::Result<ExitCode> {
+    use xtask::database::DatabaseUrl;
+    use xtask::workflows::demo;
+
+    let temp = tempfile::Builder::new()
+        .prefix("xtask-demo-")
+        .tempdir()
+        .context("creating a temporary folder")?;
+    let dir = camino::Utf8Path::from_path(temp.path())
+        .context("the temporary folder's path is not UTF-8")?;
+    let app = demo::create_app(dir)?;
+    let name = format!("xtask_demo_{}", std::process::id());
+    let (_cluster, admin) = match database_url {
+        Some(raw) => (None, DatabaseUrl::parse(&raw, "--database-url")?),
+        None => {
+            println!("booting a throwaway PostgreSQL server (removed when the demo ends)...");
+            let cluster = tokio::task::spawn_blocking(xtask::cluster::TempCluster::start)
+                .await
+                .context("starting PostgreSQL")??;
+            let url = DatabaseUrl::parse(&cluster.url("postgres"), "the throwaway server")?;
+            (Some(cluster), url)
+        }
+    };
+    let create = format!("CREATE DATABASE {}", xtask::sql::quote_ident(&name));
+    sqlx::raw_sql(&create)
+        .execute(&mut admin.connect().await?)
+        .await
+        .context("creating the demo database")?;
+    let url = admin.with_database(&name);
+    let outcome = demo_story(&app, &url).await;
+    let drop = format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        xtask::sql::quote_ident(&name)
+    );
+    if let Ok(mut conn) = admin.connect().await {
+        let _ = sqlx::raw_sql(&drop).execute(&mut conn).await;
+    }
+    outcome?;
+    println!("\nthe demo database, its snapshots and the throwaway server are removed now.");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo_story(
+    app: &camino::Utf8Path,
+    url: &xtask::database::DatabaseUrl,
+) -> anyhow::Result<()> {
+    use xtask::workflows::demo;
+
+    demo::load(url, app).await?;
+    println!(
+        "\nThe example Prisma app ({} migrations) is loaded at its 4th migration with seed data:\n\
+         admin users, system prompts, posts, products with images, page views. The last 3 migrations\n\
+         were just pulled; one renames User.name, one drops Post.legacyHtml.",
+        xtask::migrations::read_folder(&app.join("prisma/migrations"))?.len()
+    );
+    demo_step(app, url, "Which migrations are pending?", &["status"])?;
+    demo_step(
+        app,
+        url,
+        "Snapshot first, then apply them (built-in deploy) and see what they destroyed",
+        &["pre-migrate", "--apply"],
+    )?;
+    let id = snapshot::list(&app.join("backups"))?
+        .into_iter()
+        .find(|s| s.manifest.reason == "pre-migrate")
+        .context("pre-migrate took no snapshot")?
+        .manifest
+        .id;
+    demo_step(
+        app,
+        url,
+        "A dev reset wipes every row (reset-restore = [] in this demo, to restore by hand)",
+        &["reset", "--yes"],
+    )?;
+    demo_step(
+        app,
+        url,
+        "What would restoring the admins do? (a rolled-back transaction)",
+        &["restore", &id, "--admin-only", "--dry-run"],
+    )?;
+    demo_step(
+        app,
+        url,
+        "Restore the admin users and the system prompts",
+        &["restore", &id, "--admin-only", "--yes"],
+    )?;
+    demo_step(
+        app,
+        url,
+        "Then the rest (merge: the admins already there are left alone)",
+        &["restore", &id, "--yes"],
+    )?;
+    demo_step(
+        app,
+        url,
+        "All migrations applied, and the data is back",
+        &["status"],
+    )?;
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["table", "rows"]);
+    for (name, rows) in demo::row_counts(url).await? {
+        table.add_row([name, rows.to_string()]);
+    }
+    print!("\nrows per table now:\n{}", ui::render(table));
+    Ok(())
+}
+
+/// Runs this binary with `args` in the demo app, its output going straight to ours.
+fn demo_step(
+    app: &camino::Utf8Path,
+    url: &xtask::database::DatabaseUrl,
+    title: &str,
+    args: &[&str],
+) -> anyhow::Result<()> {
+    println!("\n── {title}\n$ cargo xtask {}", args.join(" "));
+    use std::io::Write;
+    std::io::stdout().flush().context("writing the output")?;
+    let exe = std::env::current_exe().context("finding this program")?;
+    // The step writes straight to our stdout and stderr, so its lines keep their order.
+    let status = std::process::Command::new(exe)
+        .args(args)
+        .current_dir(app)
+        .env("DATABASE_URL", url.expose_secret())
+        .env_remove("DIRECT_URL")
+        .stdin(std::process::Stdio::null())
+        .status()
+        .context("running the step")?;
+    if !status.success() {
+        anyhow::bail!("the demo step `cargo xtask {}` failed", args.join(" "));
+    }
+    Ok(())
+}

@@ -40,6 +40,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Demo = cli.command {
+        // Never the app's own database: only a URL given explicitly for the demo.
+        return commands::demo(cli.global.database_url).await;
+    }
     let project = open_project(cli.global)?;
     match cli.command {
         Command::Status(args) => commands::status(&project, args).await,
@@ -48,6 +52,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshots(args) => commands::snapshots(&project, args).await,
         Command::Restore(args) => commands::restore(&project, args).await,
         Command::Reset(args) => commands::reset(&project, args).await,
+        Command::Demo => unreachable!("handled above"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Workflows: compositions of status, snapshot and deploy that the commands run.
 
+pub mod demo;
 pub mod pre_migrate;
 pub mod reset;
 
@@ -37,6 +38,17 @@ pub enum WorkflowError {
         /// What is wrong.
         problem: String,
     },
+    /// A file could not be read or written.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or folder.
+        path: camino::Utf8PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// `reset` was pointed at a database on another machine.
     #[error("refusing to reset {url}: the host is not local")]
     NotLocal {
@@ -61,7 +73,7 @@ impl WorkflowError {
             WorkflowError::Status(e) => e.hint(),
             WorkflowError::Snapshot(e) => e.hint(),
             WorkflowError::Deploy(e) => e.hint(),
-            WorkflowError::Database { .. } => None,
+            WorkflowError::Database { .. } | WorkflowError::Io { .. } => None,
             WorkflowError::NotLocal { .. } => Some(
                 "reset destroys every row and is for local development databases only (localhost, 127.0.0.0/8, ::1, a Unix socket)".into(),
             ),
