@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod pre_migrate;
+mod prune;
 mod restore;
 mod snapshot;
 mod status;
