@@ -1,4 +1,4 @@
-//! Snapshots: the on-disk format, taking one, listing and verifying them.
+//! Snapshots: the on-disk format, taking one, listing, verifying and pruning them.
 //!
 //! A snapshot is one folder under the backups folder, named by its UTC time and reason
 //! (`2026-11-20T10-30-45Z-pre-migrate`), holding `manifest.json`, the `migration-info.json`
