@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod demo;
 mod pre_migrate;
+mod prune;
 mod reset;
 mod restore;
 mod snapshot;

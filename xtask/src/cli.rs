@@ -67,6 +67,15 @@ pub enum Command {
     /// `pre-restore`) of the touched tables is taken before anything is written.
     #[command(after_long_help = RESTORE_EXIT_CODES)]
     Restore(RestoreArgs),
+    /// Remove old snapshots by a retention policy, as restic's `forget` does.
+    ///
+    /// Sorted newest first: --keep-last keeps the N newest; --keep-daily the newest of each of
+    /// the D most recent UTC days that have snapshots; --keep-weekly by ISO week;
+    /// --keep-monthly by calendar month. Never removes the newest snapshot, one taken with
+    /// `snapshot --keep`, hidden temporary folders, or anything in the backups folder that is
+    /// not a complete snapshot. With `auto-prune = true` in [workspace.metadata.xtask], the
+    /// same prune runs after each `snapshot` and `pre-migrate` snapshot.
+    Prune(PruneArgs),
     /// The local dev reset: snapshot, run `reset-command`, restore what matters.
     ///
     /// Takes a snapshot (reason `reset`), runs `reset-command` (default
@@ -82,6 +91,32 @@ pub enum Command {
     /// and runs the real commands, printing their output. Leaves nothing running and nothing in
     /// your backups folder.
     Demo,
+}
+
+/// `cargo xtask prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the N newest snapshots [default: config `keep-last`, else 10].
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<u32>,
+    /// Keep the newest snapshot of each of the D most recent UTC days that have snapshots
+    /// [default: config `keep-daily`, else 7].
+    #[arg(long, value_name = "D")]
+    pub keep_daily: Option<u32>,
+    /// Keep the newest snapshot of each of the W most recent ISO weeks that have snapshots
+    /// [default: config `keep-weekly`, else 4].
+    #[arg(long, value_name = "W")]
+    pub keep_weekly: Option<u32>,
+    /// Keep the newest snapshot of each of the M most recent calendar months that have
+    /// snapshots [default: config `keep-monthly`, else 12].
+    #[arg(long, value_name = "M")]
+    pub keep_monthly: Option<u32>,
+    /// List what would be removed and why each kept one is kept; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the decisions as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const RESTORE_EXIT_CODES: &str = "\
@@ -176,6 +211,9 @@ pub struct SnapshotArgs {
     /// A label kept in the manifest and the snapshot's name.
     #[arg(long)]
     pub tag: Option<String>,
+    /// Keep this snapshot forever: `prune` never removes it.
+    #[arg(long)]
+    pub keep: bool,
     /// Why it is taken; part of the name.
     #[arg(long, default_value = "manual")]
     pub reason: String,

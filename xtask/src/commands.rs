@@ -9,8 +9,8 @@ use xtask::snapshot::{self, SnapshotOptions};
 use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 
 use crate::cli::{
-    ModeArg, PreMigrateArgs, ResetArgs, RestoreArgs, SelectionArgs, SnapshotArgs, SnapshotsAction,
-    SnapshotsArgs, StatusArgs,
+    ModeArg, PreMigrateArgs, PruneArgs, ResetArgs, RestoreArgs, SelectionArgs, SnapshotArgs,
+    SnapshotsAction, SnapshotsArgs, StatusArgs,
 };
 use crate::ui;
 
@@ -117,6 +117,7 @@ pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Res
             ui::pre_migrate_text(project, &status, &manifest, elapsed)
         );
     }
+    auto_prune(project);
     if !args.apply {
         if args.json {
             println!(
@@ -159,6 +160,7 @@ pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<E
     };
     let mut options = snapshot_options(project, &args.reason, args.jobs);
     options.tag = args.tag;
+    options.keep = args.keep;
     options.tables = args.tables;
     options.exclude = args.exclude;
     let progress = ui::SnapshotProgress::new();
@@ -169,6 +171,7 @@ pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<E
         Some(snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?)
     };
     progress.finish();
+    let took = taken.is_some();
     match taken {
         None => {
             let latest = snapshot::latest(&project.backups_dir)?;
@@ -179,6 +182,49 @@ pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<E
         }
         Some(manifest) if args.json => println!("{}", ui::manifest_summary_json(&manifest)),
         Some(manifest) => print!("{}", ui::saved_text(project, &manifest, started.elapsed())),
+    }
+    if took {
+        auto_prune(project);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// With `auto-prune = true`: prunes by the configured policy after a snapshot was taken and
+/// says in one line on stderr what went. A failure is a warning: the snapshot stands.
+fn auto_prune(project: &Project) {
+    if project.config.auto_prune != Some(true) {
+        return;
+    }
+    let policy = snapshot::Policy::from_config(&project.config);
+    match snapshot::prune(&project.backups_dir, &policy, false) {
+        Ok(outcome) => {
+            if let Some(line) = ui::auto_prune_line(&outcome) {
+                eprintln!("{line}");
+            }
+        }
+        Err(error) => eprintln!("warning: auto-prune failed: {error}; the snapshot was kept"),
+    }
+}
+
+/// `cargo xtask prune`: flags over config over the defaults (10/7/4/12).
+pub fn prune(project: &Project, args: PruneArgs) -> anyhow::Result<ExitCode> {
+    let config = snapshot::Policy::from_config(&project.config);
+    let policy = snapshot::Policy {
+        keep_last: args.keep_last.unwrap_or(config.keep_last),
+        keep_daily: args.keep_daily.unwrap_or(config.keep_daily),
+        keep_weekly: args.keep_weekly.unwrap_or(config.keep_weekly),
+        keep_monthly: args.keep_monthly.unwrap_or(config.keep_monthly),
+    };
+    let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
+    if args.json {
+        println!("{}", ui::prune_json(&outcome));
+    } else if outcome.decisions.is_empty() {
+        println!(
+            "no snapshots in {}",
+            project.display_path(&project.backups_dir)
+        );
+    } else {
+        print!("{}", ui::prune_text(&outcome, chrono::Utc::now()));
     }
     Ok(ExitCode::SUCCESS)
 }

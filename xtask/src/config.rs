@@ -46,7 +46,7 @@ impl ConfigError {
                 "run inside your app's Cargo workspace, or pass --project-dir".into()
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, auto-prune".into(),
         })
     }
 }
@@ -74,6 +74,16 @@ pub struct Config {
     /// Upload folders per group, relative to the project root (`images = ["public/uploads"]`).
     #[serde(default)]
     pub files: BTreeMap<String, Vec<Utf8PathBuf>>,
+    /// `prune`: keep this many newest snapshots (default 10).
+    pub keep_last: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent UTC days (default 7).
+    pub keep_daily: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent ISO weeks (default 4).
+    pub keep_weekly: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent months (default 12).
+    pub keep_monthly: Option<u32>,
+    /// Prune after each snapshot taken by `snapshot` and `pre-migrate` (default false).
+    pub auto_prune: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +204,26 @@ files.images = ["public/uploads"]
             config.files["images"],
             [Utf8PathBuf::from("public/uploads")]
         );
+    }
+
+    #[test]
+    fn reads_prune_keys() {
+        let config = Config::parse(
+            "[workspace.metadata.xtask]\nkeep-last = 3\nkeep-daily = 0\nkeep-weekly = 2\nkeep-monthly = 6\nauto-prune = true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                config.keep_last,
+                config.keep_daily,
+                config.keep_weekly,
+                config.keep_monthly
+            ),
+            (Some(3), Some(0), Some(2), Some(6))
+        );
+        assert_eq!(config.auto_prune, Some(true));
+        let err = Config::parse("[workspace.metadata.xtask]\nkeep-last = -1\n").unwrap_err();
+        assert!(err.contains("invalid value"), "{err}");
     }
 
     #[test]

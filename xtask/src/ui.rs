@@ -356,6 +356,7 @@ fn manifest_summary(manifest: &Manifest) -> serde_json::Value {
         "created_at": manifest.created_at,
         "reason": manifest.reason,
         "tag": manifest.tag,
+        "keep": manifest.keep,
         "tables": manifest.tables.len(),
         "rows": manifest.total_rows(),
         "bytes": manifest.total_bytes(),
@@ -414,10 +415,13 @@ pub fn snapshots_table(all: &[StoredSnapshot], now: DateTime<Utc>) -> String {
     ]);
     for s in all {
         let m = &s.manifest;
-        let reason = match &m.tag {
+        let mut reason = match &m.tag {
             Some(tag) => format!("{} ({tag})", m.reason),
             None => m.reason.clone(),
         };
+        if m.keep {
+            reason.push_str(", kept forever");
+        }
         let pending = s
             .sidecar
             .as_ref()
@@ -480,7 +484,12 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
         m.tag
             .as_ref()
             .map(|t| format!(" (tag {t})"))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            + if m.keep {
+                ", kept forever (--keep)"
+            } else {
+                ""
+            },
         m.database.url,
         m.database.schema,
         m.database.server_version,
@@ -568,4 +577,68 @@ pub fn verify_text(reports: &[xtask::snapshot::VerifyReport]) -> String {
         text.push_str("no snapshots to verify\n");
     }
     text
+}
+
+/// `prune`: one row per snapshot, newest first: id, age, kept or removed, why kept; then a
+/// summary line with the policy.
+pub fn prune_text(outcome: &xtask::snapshot::PruneOutcome, now: DateTime<Utc>) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_header(["id", "age", "action", "reasons"]);
+    let removed_label = if outcome.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for d in &outcome.decisions {
+        let (action, reasons) = if d.keep {
+            ("keep", d.reasons.join(", "))
+        } else {
+            (removed_label, "matched no rule".to_string())
+        };
+        table.add_row([d.id.clone(), age(now, d.created_at), action.into(), reasons]);
+    }
+    let p = &outcome.policy;
+    let going = outcome.decisions.iter().filter(|d| !d.keep).count();
+    let kept = outcome.decisions.len() - going;
+    let policy = format!(
+        "policy: last {}, daily {}, weekly {}, monthly {}",
+        p.keep_last, p.keep_daily, p.keep_weekly, p.keep_monthly
+    );
+    let summary = if outcome.dry_run {
+        format!("dry run: would remove {going}, keep {kept} ({policy}); nothing was removed\n")
+    } else {
+        let bytes = outcome.removed.iter().map(|r| r.bytes).sum();
+        format!(
+            "removed {} snapshot(s), {}; kept {kept} ({policy})\n",
+            outcome.removed.len(),
+            size(bytes)
+        )
+    };
+    render(table) + "\n" + &summary
+}
+
+/// `prune --json`.
+pub fn prune_json(outcome: &xtask::snapshot::PruneOutcome) -> String {
+    pretty(&json!({
+        "dry_run": outcome.dry_run,
+        "policy": outcome.policy,
+        "snapshots": outcome.decisions,
+        "removed": outcome.removed,
+    }))
+}
+
+/// The one stderr line after an automatic prune; `None` when nothing was removed.
+pub fn auto_prune_line(outcome: &xtask::snapshot::PruneOutcome) -> Option<String> {
+    if outcome.removed.is_empty() {
+        return None;
+    }
+    let ids: Vec<&str> = outcome.removed.iter().map(|r| r.id.as_str()).collect();
+    let bytes = outcome.removed.iter().map(|r| r.bytes).sum();
+    Some(format!(
+        "auto-prune: removed {} snapshot(s) ({}): {}",
+        ids.len(),
+        size(bytes),
+        ids.join(", ")
+    ))
 }

@@ -663,6 +663,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             reason: "manual".into(),
             tag: None,
+            keep: false,
             database: DatabaseInfo {
                 url: "postgresql://localhost/app".into(),
                 server_version: "15".into(),

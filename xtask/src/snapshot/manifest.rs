@@ -29,6 +29,10 @@ pub struct Manifest {
     pub reason: String,
     /// A user label (`snapshot --tag`).
     pub tag: Option<String>,
+    /// Kept forever: `prune` never removes it (`snapshot --keep`). Absent in older manifests
+    /// and written only when true, so the format version stays 1.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep: bool,
     /// Where the data came from.
     pub database: DatabaseInfo,
     /// One entry per table, ordered by name.
@@ -202,6 +206,22 @@ mod tests {
             data_file("public", "Ünïcode \"q\""),
             "data/public.Ünïcode %22q%22.csv.zst"
         );
+    }
+
+    #[test]
+    fn keep_is_optional_and_written_only_when_set() {
+        let old = serde_json::json!({
+            "format_version": 1, "tool_version": "0.1.0", "id": "s",
+            "created_at": "2026-11-20T10:30:45Z", "reason": "manual", "tag": null,
+            "database": { "url": "u", "server_version": "16", "name": "app", "schema": "public" },
+            "tables": [], "fingerprint": "",
+        });
+        let mut manifest: Manifest = serde_json::from_value(old.clone()).unwrap();
+        assert!(!manifest.keep);
+        let written = serde_json::to_value(&manifest).unwrap();
+        assert!(written.get("keep").is_none(), "{written}");
+        manifest.keep = true;
+        assert_eq!(serde_json::to_value(&manifest).unwrap()["keep"], true);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Snapshots: the on-disk format, taking one, listing and verifying them.
+//! Snapshots: the on-disk format, taking one, listing, verifying and pruning them.
 //!
 //! A snapshot is one folder under the backups folder, named by its UTC time and reason
 //! (`2026-11-20T10-30-45Z-pre-migrate`), holding `manifest.json`, the `migration-info.json`
@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod csv;
 pub mod manifest;
+pub mod prune;
 pub mod sidecar;
 pub mod store;
 pub mod verify;
@@ -18,6 +19,7 @@ mod write;
 use camino::Utf8PathBuf;
 
 pub use manifest::{FORMAT_VERSION, Manifest, TableEntry};
+pub use prune::{Policy, PruneError, PruneOutcome, prune};
 pub use sidecar::{GitInfo, MigrationInfo};
 pub use store::{StoredSnapshot, find, latest, list};
 pub use verify::{VerifyReport, verify};

@@ -37,6 +37,8 @@ pub struct SnapshotOptions {
     pub reason: String,
     /// A user label.
     pub tag: Option<String>,
+    /// Mark the snapshot as kept forever: `prune` never removes it.
+    pub keep: bool,
     /// Only these tables (empty: all).
     pub tables: Vec<String>,
     /// Leave these tables out.
@@ -56,11 +58,12 @@ pub struct SnapshotOptions {
 }
 
 impl SnapshotOptions {
-    /// Defaults: all tables, 2 connections, zstd level 3, no files.
+    /// Defaults: all tables, 2 connections, zstd level 3, no files, not kept forever.
     pub fn new(reason: &str, project_root: &Utf8Path) -> SnapshotOptions {
         SnapshotOptions {
             reason: reason.to_string(),
             tag: None,
+            keep: false,
             tables: Vec::new(),
             exclude: Vec::new(),
             command: String::new(),
@@ -210,6 +213,7 @@ async fn write(
         created_at,
         reason: options.reason.clone(),
         tag: options.tag.clone(),
+        keep: options.keep,
         database: DatabaseInfo {
             url: url.redacted(),
             server_version,
