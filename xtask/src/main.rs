@@ -47,6 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => commands::snapshot(&project, args).await,
         Command::Snapshots(args) => commands::snapshots(&project, args).await,
         Command::Restore(args) => commands::restore(&project, args).await,
+        Command::Hooks(args) => commands::hooks(&project, args),
     }
 }
 
@@ -80,7 +81,7 @@ fn report(error: &anyhow::Error) {
     }
 }
 
-fn hint(error: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
     use xtask::{cluster, config, database, migrations, restore, snapshot, workflows};
     error.chain().find_map(|cause| {
         if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
@@ -96,6 +97,8 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<snapshot::SnapshotError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<workflows::WorkflowError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<workflows::hooks::HookError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<restore::RestoreError>() {
             e.hint()

@@ -1,5 +1,9 @@
 //! Workflows: compositions of status, snapshot and deploy that the commands run.
+//!
+//! - [`pre_migrate`](mod@pre_migrate): status, snapshot, applying migrations, lost-data report.
+//! - [`hooks`]: the git `pre-push` hook (install, uninstall, status) and its migration check.
 
+pub mod hooks;
 pub mod pre_migrate;
 
 pub use pre_migrate::{Applied, Loss, MigrateCommand, PreMigrate, apply, losses, pre_migrate};
