@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod hooks;
 mod pre_migrate;
 mod restore;
 mod snapshot;
