@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod demo;
+mod hooks;
 mod pre_migrate;
 mod prune;
 mod reset;

@@ -91,6 +91,12 @@ pub enum Command {
     /// and runs the real commands, printing their output. Leaves nothing running and nothing in
     /// your backups folder.
     Demo,
+    /// Install, remove or inspect the git pre-push hook.
+    ///
+    /// The hook runs `cargo xtask pre-migrate --hook pre-push`: it blocks a push that edits or
+    /// deletes a migration the remote already has (Prisma refuses to deploy an applied migration
+    /// whose file changed), and snapshots the local database when migrations are pending.
+    Hooks(HooksArgs),
 }
 
 /// `cargo xtask prune`.
@@ -117,6 +123,40 @@ pub struct PruneArgs {
     /// Print the decisions as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `cargo xtask hooks`.
+#[derive(Debug, Args)]
+pub struct HooksArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: HooksAction,
+}
+
+/// `cargo xtask hooks <action>`.
+#[derive(Debug, Subcommand)]
+pub enum HooksAction {
+    /// Write the pre-push hook into the hooks folder git uses (core.hooksPath respected).
+    ///
+    /// Idempotent. A pre-push hook that cargo xtask did not write is left alone unless --force.
+    Install {
+        /// Replace a pre-push hook we did not write: it is kept as pre-push.local beside ours,
+        /// which runs it first with the same input and arguments (its failure fails the push).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove our pre-push hook (only ours); a kept pre-push.local goes back to pre-push.
+    Uninstall,
+    /// Say whether our hook is installed, where, and whether a kept hook is chained.
+    Status,
+}
+
+/// Git hooks `pre-migrate --hook` can run as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookArg {
+    /// Read git's pre-push lines on stdin; block edits of pushed migrations; snapshot when
+    /// migrations are pending; never prompt.
+    PrePush,
 }
 
 const RESTORE_EXIT_CODES: &str = "\
@@ -203,6 +243,17 @@ pub struct PreMigrateArgs {
     /// Parallel connections reading tables.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub jobs: usize,
+    /// Run as a git hook (what the installed hook calls): `pre-push` reads git's lines on stdin,
+    /// blocks a push that edits or deletes a migration the remote has, and snapshots (reason
+    /// `pre-push`) when migrations are pending; an unreachable database only warns.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with_all = ["apply", "check", "json", "force", "migrate_command"])]
+    pub hook: Option<HookArg>,
+    /// With --hook pre-push: the remote's name, as git passes it.
+    #[arg(requires = "hook")]
+    pub remote: Option<String>,
+    /// With --hook pre-push: the remote's URL, as git passes it.
+    #[arg(requires = "hook")]
+    pub remote_url: Option<String>,
 }
 
 /// `cargo xtask snapshot`.

@@ -9,8 +9,8 @@ use xtask::snapshot::{self, SnapshotOptions};
 use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 
 use crate::cli::{
-    ModeArg, PreMigrateArgs, PruneArgs, ResetArgs, RestoreArgs, SelectionArgs, SnapshotArgs,
-    SnapshotsAction, SnapshotsArgs, StatusArgs,
+    HookArg, HooksAction, HooksArgs, ModeArg, PreMigrateArgs, PruneArgs, ResetArgs, RestoreArgs,
+    SelectionArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
 };
 use crate::ui;
 
@@ -80,6 +80,9 @@ fn command_line() -> String {
 
 /// `cargo xtask pre-migrate`.
 pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Result<ExitCode> {
+    if let Some(HookArg::PrePush) = args.hook {
+        return pre_push(project, args).await;
+    }
     let url = project.database_url()?;
     let command = args
         .migrate_command
@@ -620,4 +623,142 @@ fn demo_step(
         anyhow::bail!("the demo step `cargo xtask {}` failed", args.join(" "));
     }
     Ok(())
+}
+
+/// `cargo xtask pre-migrate --hook pre-push`: what the installed git hook runs. Blocks (exit 1)
+/// only for edited or deleted pushed migrations; database trouble warns and lets the push go.
+async fn pre_push(project: &Project, args: PreMigrateArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    use xtask::workflows::hooks;
+
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the pre-push lines from stdin")?;
+    let updates = hooks::parse_pre_push(&input)?;
+    let check = hooks::check_push(project, &updates, args.remote.as_deref())?;
+    for note in check.refs.iter().filter_map(|r| r.note.as_ref()) {
+        ui::warn_all(std::slice::from_ref(note));
+    }
+    if check.only_deletions() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let let_through = |error: &anyhow::Error| {
+        eprintln!("warning: cannot check the local database ({error}); the push goes on");
+        if let Some(hint) = crate::hint(error) {
+            eprintln!("hint: {hint}");
+        }
+        Ok(ExitCode::SUCCESS)
+    };
+    let url = match project.database_url() {
+        Ok(url) => url,
+        Err(e) => return let_through(&e.into()),
+    };
+    let options = snapshot_options(project, "pre-push", args.jobs);
+    let progress = ui::SnapshotProgress::new();
+    let result = hooks::pre_push(project, &url, &check, &options, &progress).await;
+    progress.finish();
+    let found = match result {
+        Ok(found) => found,
+        Err(e) => return let_through(&e.into()),
+    };
+    match &found.outcome {
+        workflows::PreMigrate::NothingPending { status } => {
+            ui::warn_all(&ui::status_warnings(status));
+            eprintln!(
+                "pre-push: no pushed migration is edited; nothing pending in the local database"
+            );
+        }
+        workflows::PreMigrate::Taken {
+            status,
+            manifest,
+            elapsed,
+        } => {
+            ui::warn_all(&ui::status_warnings(status));
+            eprint!(
+                "pre-push: the local database has pending migrations; snapshot taken\n{}",
+                ui::pre_migrate_text(project, status, manifest, *elapsed)
+            );
+        }
+    }
+    if !found.unapplied_pushed.is_empty() {
+        ui::warn_all(&[format!(
+            "this push carries migrations your local database has not applied: {}; \
+             apply them locally (`cargo xtask pre-migrate --apply`) to try them before others deploy them",
+            found.unapplied_pushed.join(", ")
+        )]);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask hooks install|uninstall|status`.
+pub fn hooks(project: &Project, args: HooksArgs) -> anyhow::Result<ExitCode> {
+    use xtask::workflows::hooks::{self, InstallOutcome, Installed, Uninstall};
+
+    let show = |path: &camino::Utf8Path| project.display_path(path).to_string();
+    match args.action {
+        HooksAction::Install { force } => {
+            let done = hooks::install(&project.root, force)?;
+            let hook = show(&done.location.hook);
+            match done.outcome {
+                InstallOutcome::Installed => println!("installed the pre-push hook at {hook}"),
+                InstallOutcome::Updated => println!("updated the pre-push hook at {hook}"),
+                InstallOutcome::Unchanged => {
+                    println!("the pre-push hook is already installed at {hook}")
+                }
+            }
+            if let Some(kept) = &done.moved_aside {
+                println!(
+                    "the hook that was there is kept as {}; ours runs it first",
+                    show(kept)
+                );
+            } else if let Some(kept) = &done.chained {
+                println!("it runs {} first", show(kept));
+            }
+        }
+        HooksAction::Uninstall => match hooks::uninstall(&project.root)? {
+            Uninstall::Removed { hook, restored } => {
+                println!("removed the pre-push hook {}", show(&hook));
+                if let Some(kept) = restored {
+                    println!("put {} back as {}", show(&kept), show(&hook));
+                }
+            }
+            Uninstall::NotInstalled { hook, foreign } => {
+                println!("the pre-push hook is not installed at {}", show(&hook));
+                if foreign {
+                    println!("(the pre-push hook there is not ours; it was left as is)");
+                }
+            }
+        },
+        HooksAction::Status => {
+            let status = hooks::status(&project.root)?;
+            let location = &status.location;
+            let hook = show(&location.hook);
+            let folder = if location.hooks_path_configured {
+                "(core.hooksPath)"
+            } else {
+                "(the repository's hooks folder)"
+            };
+            match status.installed {
+                Installed::Ours { current: true } => {
+                    println!("pre-push hook: installed at {hook} {folder}")
+                }
+                Installed::Ours { current: false } => println!(
+                    "pre-push hook: installed at {hook} {folder}, from another version; \
+                     `cargo xtask hooks install` updates it"
+                ),
+                Installed::Foreign => println!(
+                    "pre-push hook: not installed; {hook} {folder} is a hook we did not write \
+                     (`cargo xtask hooks install --force` keeps it and runs it from ours)"
+                ),
+                Installed::Absent => println!(
+                    "pre-push hook: not installed; `cargo xtask hooks install` writes it to {hook} {folder}"
+                ),
+            }
+            if let Some(kept) = &status.chained {
+                println!("chained: {} runs first", show(kept));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@
 //!   a built-in Prisma-compatible deploy.
 //! - [`cluster`]: a throwaway PostgreSQL for tests, demo and benchmarks.
 //! - [`restore`]: restore groups (from config or inferred from the catalog).
+//! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
 //! - [`sql`]: identifier quoting.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]

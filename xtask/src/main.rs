@@ -54,6 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prune(args) => commands::prune(&project, args),
         Command::Reset(args) => commands::reset(&project, args).await,
         Command::Demo => unreachable!("handled above"),
+        Command::Hooks(args) => commands::hooks(&project, args),
     }
 }
 
@@ -87,7 +88,7 @@ fn report(error: &anyhow::Error) {
     }
 }
 
-fn hint(error: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
     use xtask::{cluster, config, database, migrations, restore, snapshot, workflows};
     error.chain().find_map(|cause| {
         if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
@@ -103,6 +104,8 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<snapshot::SnapshotError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<workflows::WorkflowError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<workflows::hooks::HookError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<restore::RestoreError>() {
             e.hint()

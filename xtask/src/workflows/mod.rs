@@ -1,6 +1,10 @@
 //! Workflows: compositions of status, snapshot and deploy that the commands run.
+//!
+//! - [`pre_migrate`](mod@pre_migrate): status, snapshot, applying migrations, lost-data report.
+//! - [`hooks`]: the git `pre-push` hook (install, uninstall, status) and its migration check.
 
 pub mod demo;
+pub mod hooks;
 pub mod pre_migrate;
 pub mod reset;
 
