@@ -99,13 +99,11 @@ pub fn check_files(dir: &Utf8Path, plan: &RestorePlan) -> Result<(), RestoreErro
         let path = dir.join(&archive.file);
         let mut decoder =
             zstd::Decoder::new(Hashing::new(open(&path)?)).map_err(|e| corrupt(&path, e))?;
-        let listed = (|| -> std::io::Result<Vec<(Utf8PathBuf, tar::EntryType)>> {
+        let listed = (|| -> std::io::Result<Vec<Utf8PathBuf>> {
             let mut tar = tar::Archive::new(&mut decoder);
             let mut entries = Vec::new();
             for entry in tar.entries()? {
-                let entry = entry?;
-                let name = Utf8PathBuf::from(entry.path()?.to_string_lossy().into_owned());
-                entries.push((name, entry.header().entry_type()));
+                entries.push(entry_path(&entry?)?);
             }
             Ok(entries)
         })();
@@ -118,7 +116,7 @@ pub fn check_files(dir: &Utf8Path, plan: &RestorePlan) -> Result<(), RestoreErro
                 problem: "size or sha256 differs from the manifest".into(),
             });
         }
-        for (entry, _) in listed.map_err(|e| corrupt(&path, e))? {
+        for entry in listed.map_err(|e| corrupt(&path, e))? {
             entry_target(&entry, &archive.folders).ok_or_else(|| RestoreError::UnsafeEntry {
                 archive: path.clone(),
                 entry: entry.to_string(),
@@ -140,6 +138,13 @@ fn corrupt(path: &Utf8Path, e: std::io::Error) -> RestoreError {
             _ => format!("cannot read: {e}"),
         },
     }
+}
+
+/// An archive entry's path as stored (lossy for non-UTF-8 names, which then match no folder).
+fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> std::io::Result<Utf8PathBuf> {
+    Ok(Utf8PathBuf::from(
+        entry.path()?.to_string_lossy().into_owned(),
+    ))
 }
 
 /// An archive entry's path when it is relative, never climbs, and lies inside one of `folders`.
@@ -221,11 +226,12 @@ pub async fn execute_checked(
         tx.commit().await.map_err(db("committing the restore"))?;
     }
     let files = {
-        let (dir, plan, root) = (dir.to_owned(), plan.clone(), project_root.to_owned());
+        let (dir, archives, root) = (dir.to_owned(), plan.files.clone(), project_root.to_owned());
+        let mode = plan.mode;
         tokio::task::spawn_blocking(move || {
-            plan.files
+            archives
                 .iter()
-                .map(|archive| extract(&dir, archive, &root, plan.mode, dry_run))
+                .map(|archive| extract(&dir, archive, &root, mode, dry_run))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
@@ -625,10 +631,7 @@ fn insert_sql(mode: Mode, index: usize, table: &TablePlan) -> String {
             keys_name(index)
         )
     };
-    let filter = match &table.filter {
-        Some(filter) => format!("coalesce(({filter}), false)"),
-        None => "true".into(),
-    };
+    let filter = filter_sql(table);
     format!(
         "WITH src AS MATERIALIZED (SELECT {typed} FROM {staging} s),
               pass AS MATERIALIZED (SELECT *, {filter} AS xtask_selected, {parents} AS xtask_linked FROM src),
@@ -792,13 +795,7 @@ fn extract(
     };
     for entry in tar.entries().map_err(io_err(&path))? {
         let mut entry = entry.map_err(io_err(&path))?;
-        let name = Utf8PathBuf::from(
-            entry
-                .path()
-                .map_err(io_err(&path))?
-                .to_string_lossy()
-                .into_owned(),
-        );
+        let name = entry_path(&entry).map_err(io_err(&path))?;
         let relative =
             entry_target(&name, &archive.folders).ok_or_else(|| RestoreError::UnsafeEntry {
                 archive: path.clone(),

@@ -176,7 +176,7 @@ impl RestoreError {
                 format!("{UNCHANGED} (the restore runs in one transaction)")
             }
             RestoreError::Io { .. } => {
-                "the database restore was committed; the files that were written are listed above the error".into()
+                "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()
             }
         })
     }

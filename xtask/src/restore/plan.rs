@@ -408,10 +408,8 @@ fn table_plan(
         .filter(|c| !c.generated && !in_snapshot(&c.name))
         .map(|c| c.name.clone())
         .collect();
-    let key_kept =
-        !table.primary_key.is_empty() && table.primary_key.iter().all(|c| in_snapshot(c));
     let mut parents = Vec::new();
-    let mut deferred = Vec::new();
+    let mut self_references = Vec::new();
     for fk in &table.foreign_keys {
         if !fk.columns.iter().all(|c| kept.iter().any(|k| &k.name == c)) {
             continue; // a new column: its default is not ours to check
@@ -423,17 +421,8 @@ fn table_plan(
             references_table: fk.references_table.clone(),
             references_columns: fk.references_columns.clone(),
         };
-        let nullable = fk
-            .columns
-            .iter()
-            .all(|c| table.column(c).is_some_and(|c| c.nullable));
-        let self_reference =
-            fk.references_table == table.name && fk.references_schema == table.schema;
-        if self_reference && nullable && key_kept {
-            deferred.push(plan);
-        } else if self_reference {
-            // Not deferrable: PostgreSQL checks the key at the end of the statement.
-            continue;
+        if fk.references_table == table.name && fk.references_schema == table.schema {
+            self_references.push(plan);
         } else {
             parents.push(plan);
         }
@@ -455,7 +444,7 @@ fn table_plan(
             .iter()
             .zip(&table.columns)
             .all(|(s, l)| s.name == l.name && s.data_type == l.data_type && !l.generated);
-    TablePlan {
+    let mut plan = TablePlan {
         schema: table.schema.clone(),
         name: table.name.clone(),
         groups: groups
@@ -472,7 +461,7 @@ fn table_plan(
         kept,
         dropped,
         defaulted,
-        deferred,
+        deferred: Vec::new(),
         parents,
         primary_key: table.primary_key.clone(),
         sequences,
@@ -483,7 +472,15 @@ fn table_plan(
             .filter(|c| c.nullable)
             .map(|c| c.name.clone())
             .collect(),
+    };
+    // A self-reference that cannot be deferred is left to PostgreSQL, which checks it at the
+    // end of the statement.
+    for fk in self_references {
+        if plan.deferrable(&fk) {
+            plan.deferred.push(fk);
+        }
     }
+    plan
 }
 
 /// Orders `tables` parents before children by the foreign keys among them, deferring a nullable

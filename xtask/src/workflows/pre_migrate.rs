@@ -144,8 +144,7 @@ pub async fn apply(
     }
 }
 
-/// Runs an external command in the project root with the URL in its environment.
-pub(super) fn run_external(
+fn run_external(
     project: &Project,
     url: &DatabaseUrl,
     words: &[String],

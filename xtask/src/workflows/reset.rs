@@ -5,9 +5,8 @@
 //! runs the reset command itself. The restore is [`crate::restore`]'s, unchanged.
 
 use super::WorkflowError;
-use super::pre_migrate::{Applied, MigrateCommand, run_external};
+use super::pre_migrate::{Applied, MigrateCommand};
 use crate::database::DatabaseUrl;
-use crate::migrations::{self, DeployOptions};
 use crate::project::Project;
 use crate::restore::Selection;
 
@@ -64,36 +63,22 @@ pub async fn reset_database(
     url: &DatabaseUrl,
     command: &MigrateCommand,
 ) -> Result<Applied, WorkflowError> {
-    match command {
-        MigrateCommand::Builtin => {
-            let local = migrations::read_folder(&project.migrations_dir())
-                .map_err(migrations::StatusError::from)?;
-            let mut conn = url.connect().await?;
-            let schema = crate::sql::quote_ident(url.schema());
-            sqlx::raw_sql(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .execute(&mut conn)
-            .await
-            .map_err(|source| WorkflowError::Database {
-                action: format!("dropping and recreating schema {}", url.schema()),
-                source,
-            })?;
-            let report =
-                migrations::deploy(&mut conn, url.schema(), &local, DeployOptions::default())
-                    .await?;
-            Ok(Applied {
-                migrations: report.applied,
-                output: String::new(),
-            })
-        }
-        MigrateCommand::External(words) => {
-            let (project, url, words) = (project.clone(), url.clone(), words.clone());
-            tokio::task::spawn_blocking(move || run_external(&project, &url, &words))
-                .await
-                .expect("the command thread does not panic")
-        }
+    if *command == MigrateCommand::Builtin {
+        let mut conn = url.connect().await?;
+        let schema = crate::sql::quote_ident(url.schema());
+        sqlx::raw_sql(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|source| WorkflowError::Database {
+            action: format!("dropping and recreating schema {}", url.schema()),
+            source,
+        })?;
     }
+    // On the empty schema the built-in deploy applies every migration; an external command
+    // runs exactly as `migrate-command` does.
+    super::apply(project, url, command).await
 }
 
 #[cfg(test)]
