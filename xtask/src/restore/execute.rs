@@ -843,4 +843,48 @@ mod tests {
         assert!(entry_target(Utf8Path::new("public/other/a.png"), &folders).is_none());
         assert!(entry_target(Utf8Path::new("public/uploadsX/a.png"), &folders).is_none());
     }
+
+    /// An archive whose entry lies outside its folders is refused by the check, before any
+    /// transaction; the same archive with a matching folder passes.
+    #[test]
+    fn check_files_refuses_an_entry_outside_its_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::create_dir(dir.join("files")).unwrap();
+        let mut tar = tar::Builder::new(zstd::Encoder::new(Vec::new(), 1).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(2);
+        header.set_cksum();
+        tar.append_data(&mut header, "public/other/x.png", &b"hi"[..])
+            .unwrap();
+        let bytes = tar.into_inner().unwrap().finish().unwrap();
+        std::fs::write(dir.join("files/images.tar.zst"), &bytes).unwrap();
+        let (_, size, sha256) = {
+            let mut h = Hashing::new(std::io::sink());
+            std::io::Write::write_all(&mut h, &bytes).unwrap();
+            h.finish()
+        };
+        let plan = |folder: &str| RestorePlan {
+            snapshot_id: "s".into(),
+            mode: Mode::Merge,
+            tables: Vec::new(),
+            skipped: Vec::new(),
+            unrestorable: Vec::new(),
+            outside_references: Vec::new(),
+            files: vec![super::super::plan::FilePlan {
+                group: "images".into(),
+                file: "files/images.tar.zst".into(),
+                folders: vec![folder.into()],
+                entries: 1,
+                bytes: size,
+                sha256: sha256.clone(),
+            }],
+        };
+        let err = check_files(dir, &plan("public/uploads")).unwrap_err();
+        assert!(
+            matches!(&err, RestoreError::UnsafeEntry { entry, .. } if entry == "public/other/x.png"),
+            "{err}"
+        );
+        check_files(dir, &plan("public/other")).unwrap();
+    }
 }
