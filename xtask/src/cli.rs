@@ -60,13 +60,26 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
     /// Put a snapshot's data back into the database, across schema changes.
     ///
-    /// Columns are matched by name: a column gone from the schema is dropped, a new one takes its
-    /// default. Parents are restored before children; rows whose parent is missing are skipped
-    /// as orphans; sequences move past the restored keys. Everything runs in one transaction.
-    /// The plan is shown first, then a confirmation (default No); a safety snapshot (reason
+    /// With --strategy replay (the default `auto` picks it when possible), the migrations
+    /// applied since the snapshot are replayed on its data in a scratch database, so renamed
+    /// columns and backfills carry the data as the migrations did; with `map`, columns are
+    /// matched by name: a column gone from the schema is dropped, a new one takes its default.
+    /// Parents are restored before children; rows whose parent is missing are skipped as
+    /// orphans; sequences move past the restored keys. Everything runs in one transaction. The
+    /// plan is shown first, then a confirmation (default No); a safety snapshot (reason
     /// `pre-restore`) of the touched tables is taken before anything is written.
     #[command(after_long_help = RESTORE_EXIT_CODES)]
     Restore(RestoreArgs),
+    /// Put the database back exactly as it was when a snapshot was taken: schema, data and
+    /// `_prisma_migrations`.
+    ///
+    /// The undo for "my migration went wrong": the working schema is dropped and recreated, the
+    /// snapshot's applied migrations are replayed from the local files (each must match the
+    /// checksum recorded then), its data is loaded and `_prisma_migrations` gets its rows — in
+    /// one transaction. Local databases only; a safety snapshot (reason `pre-rollback`) of the
+    /// whole database first; --dry-run does the work in a scratch database.
+    #[command(after_long_help = ROLLBACK_EXIT_CODES)]
+    Rollback(RollbackArgs),
     /// Remove old snapshots by a retention policy, as restic's `forget` does.
     ///
     /// Sorted newest first: --keep-last keeps the N newest; --keep-daily the newest of each of
@@ -179,6 +192,48 @@ pub enum ModeArg {
     Replace,
 }
 
+/// How the snapshot's rows reach today's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StrategyArg {
+    /// Replay when possible, else map; the plan says which and why.
+    Auto,
+    /// Replay the migrations applied since the snapshot on its data, in a scratch database.
+    Replay,
+    /// Match columns by name.
+    Map,
+}
+
+const ROLLBACK_EXIT_CODES: &str = "\
+Exit codes:
+  0   rolled back (or, with --dry-run, rebuilt in a scratch database that was then dropped)
+  1   error or refusal; the database is unchanged
+  2   usage error";
+
+/// `cargo xtask rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The snapshot id (or a unique prefix) [default: the newest that is not a safety
+    /// snapshot].
+    #[arg(conflicts_with = "latest")]
+    pub id: Option<String>,
+    /// Roll back to the newest snapshot that is not a safety snapshot (the default when no id
+    /// is given).
+    #[arg(long)]
+    pub latest: bool,
+    /// Rebuild in a scratch database instead, report, and drop it; the database is not touched.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Do not take the `pre-rollback` safety snapshot first.
+    #[arg(long)]
+    pub no_safety_snapshot: bool,
+    /// Print the plan and the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `cargo xtask restore`.
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
@@ -196,6 +251,10 @@ pub struct RestoreArgs {
     /// How restored rows meet existing rows.
     #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
     pub mode: ModeArg,
+    /// How the rows reach today's schema: replay the migrations since the snapshot on its data,
+    /// or map columns by name; `auto` replays when possible and says why not.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+    pub strategy: StrategyArg,
     /// Run the whole restore in a transaction that is rolled back, and report what it did.
     #[arg(long)]
     pub dry_run: bool,

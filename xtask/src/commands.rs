@@ -10,7 +10,8 @@ use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MI
 
 use crate::cli::{
     HookArg, HooksAction, HooksArgs, ModeArg, PreMigrateArgs, PruneArgs, ResetArgs, RestoreArgs,
-    SelectionArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
+    RollbackArgs, SelectionArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
+    StrategyArg,
 };
 use crate::ui;
 
@@ -288,7 +289,9 @@ pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<Exi
     };
     let selection = args.selection.into_selection();
     let mode = args.mode.into_mode();
-    let prepared = restore::prepare(&url, &project.config, snapshot, &selection, mode).await?;
+    let options = prepare_options(project, args.strategy);
+    let prepared =
+        restore::prepare(&url, &project.config, snapshot, &selection, mode, &options).await?;
     let plan_text = ui::restore::plan_text(&prepared, &url, chrono::Utc::now());
     if args.json {
         eprint!("{plan_text}");
@@ -367,6 +370,77 @@ impl SelectionArgs {
         }
         selection
     }
+}
+
+fn prepare_options(project: &Project, strategy: StrategyArg) -> xtask::restore::PrepareOptions {
+    use xtask::restore::Strategy;
+    xtask::restore::PrepareOptions {
+        strategy: match strategy {
+            StrategyArg::Auto => Strategy::Auto,
+            StrategyArg::Replay => Strategy::Replay,
+            StrategyArg::Map => Strategy::Map,
+        },
+        migrations_dir: project.migrations_dir(),
+        store: project.backups_dir.clone(),
+    }
+}
+
+/// `cargo xtask rollback`.
+pub async fn rollback(project: &Project, args: RollbackArgs) -> anyhow::Result<ExitCode> {
+    use xtask::restore::{self, RunOptions, rollback};
+
+    let url = project.database_url()?;
+    if !url.is_local() {
+        anyhow::bail!(
+            "refusing to roll back {}: the host is not local; rollback drops and rebuilds the schema, \
+             so it is for development databases on this machine only (localhost, 127.0.0.0/8, ::1, a Unix socket)",
+            url.redacted()
+        );
+    }
+    let snapshot = match &args.id {
+        Some(id) => snapshot::find(&project.backups_dir, id)?,
+        None => restore::default_snapshot(&project.backups_dir)?,
+    };
+    let plan = rollback::prepare(&url, snapshot, &project.migrations_dir()).await?;
+    let plan_text = ui::restore::rollback_plan_text(&plan, &url, chrono::Utc::now(), args.dry_run);
+    if args.json {
+        eprint!("{plan_text}");
+    } else {
+        print!("{plan_text}");
+    }
+    if !args.dry_run && !args.yes {
+        let question = format!(
+            "Drop schema {} of {} and rebuild it as it was at {}?",
+            url.schema(),
+            url.database_name(),
+            plan.snapshot.manifest.id
+        );
+        if !confirm(&question)? {
+            eprintln!("cancelled; nothing was changed");
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
+    }
+    let options = RunOptions {
+        dry_run: args.dry_run,
+        safety_snapshot: !args.no_safety_snapshot,
+        project_root: project.root.clone(),
+        store: project.backups_dir.clone(),
+        migrations_dir: project.migrations_dir(),
+        command: command_line(),
+    };
+    let (report, safety) = rollback::run(&url, &plan, &options).await?;
+    if args.json {
+        println!(
+            "{}",
+            ui::restore::rollback_json(&plan, &url, &report, safety.as_ref())
+        );
+    } else {
+        print!(
+            "\n{}",
+            ui::restore::rollback_report_text(&report, safety.as_ref())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 impl ModeArg {
@@ -467,6 +541,7 @@ pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCod
         stored,
         &selection,
         args.mode.into_mode(),
+        &prepare_options(project, StrategyArg::Auto),
     )
     .await
     .with_context(restore_hint)?;

@@ -51,6 +51,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => commands::snapshot(&project, args).await,
         Command::Snapshots(args) => commands::snapshots(&project, args).await,
         Command::Restore(args) => commands::restore(&project, args).await,
+        Command::Rollback(args) => commands::rollback(&project, args).await,
         Command::Prune(args) => commands::prune(&project, args),
         Command::Reset(args) => commands::reset(&project, args).await,
         Command::Demo => unreachable!("handled above"),

@@ -462,7 +462,7 @@ async fn is_empty(conn: &mut PgConnection, table: &TablePlan) -> Result<bool, Re
 
 /// Streams the table's data file into `target` (`COPY target FROM STDIN (FORMAT csv, HEADER)`),
 /// hashing it on the way: a file that changed since the check aborts the COPY.
-async fn copy_file(
+pub(crate) async fn copy_file(
     conn: &mut PgConnection,
     dir: &Utf8Path,
     table: &TablePlan,

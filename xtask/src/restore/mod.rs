@@ -7,12 +7,15 @@
 pub mod execute;
 pub mod groups;
 pub mod plan;
+pub mod replay;
+pub mod rollback;
 
 use camino::Utf8PathBuf;
 
 pub use execute::{FileResult, RestoreReport, TableResult};
 pub use groups::{Group, GroupSource, GroupTable};
 pub use plan::{Mode, RestorePlan, Selection};
+pub use replay::{Strategy, StrategyChoice};
 
 use crate::database::DatabaseUrl;
 use crate::snapshot::{Manifest, NoProgress, SnapshotOptions, StoredSnapshot};
@@ -127,6 +130,35 @@ pub enum RestoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// `--strategy replay` was asked for and replay is not possible.
+    #[error("cannot replay the migrations: {reason}")]
+    ReplayImpossible {
+        /// Why, in words.
+        reason: String,
+    },
+    /// A migration failed while being replayed in the scratch database.
+    #[error("migration {migration} failed while being replayed on the snapshot's data: {message}")]
+    ReplayFailed {
+        /// The migration.
+        migration: String,
+        /// PostgreSQL's error.
+        message: String,
+    },
+    /// The built-in deploy failed outside a migration's SQL (bookkeeping).
+    #[error(transparent)]
+    Deploy(crate::migrations::DeployError),
+    /// `rollback` cannot rebuild the snapshot's schema.
+    #[error("cannot roll back to this snapshot: {reason}")]
+    RollbackImpossible {
+        /// Why, in words.
+        reason: String,
+    },
+    /// A rollback needs a snapshot of every table; this one was taken with `--tables`/`--exclude`.
+    #[error("the snapshot does not hold the tables {tables}, so it cannot put the database back")]
+    Incomplete {
+        /// The tables missing, comma-separated.
+        tables: String,
+    },
     /// A file could not be written.
     #[error("{action} {path}")]
     Io {
@@ -175,6 +207,19 @@ impl RestoreError {
             RestoreError::Database { .. } | RestoreError::Table { .. } => {
                 format!("{UNCHANGED} (the restore runs in one transaction)")
             }
+            RestoreError::ReplayImpossible { .. } => format!(
+                "{UNCHANGED}; --strategy map restores by matching column names instead"
+            ),
+            RestoreError::ReplayFailed { .. } => format!(
+                "{UNCHANGED} (the replay ran in a scratch database, now dropped); fix the migration or restore with --strategy map"
+            ),
+            RestoreError::Deploy(e) => return e.hint(),
+            RestoreError::RollbackImpossible { .. } => format!(
+                "{UNCHANGED}; `cargo xtask restore` can still bring the data back by matching column names"
+            ),
+            RestoreError::Incomplete { .. } => format!(
+                "{UNCHANGED}; roll back to a snapshot of the whole database (`cargo xtask snapshots` lists them), or restore this one with `cargo xtask restore`"
+            ),
             RestoreError::Io { .. } => {
                 "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()
             }
@@ -199,8 +244,9 @@ pub fn check_target(url: &DatabaseUrl, allow_remote: bool) -> Result<(), Restore
 /// The reason safety snapshots are taken with.
 pub const SAFETY_REASON: &str = "pre-restore";
 
-/// The snapshot a restore uses when none is named: the newest that is not a safety snapshot
-/// (reason `pre-restore`, taken by a restore of the state it replaced), else the newest.
+/// The snapshot a restore or rollback uses when none is named: the newest that is not a safety
+/// snapshot (reason `pre-restore` or `pre-rollback`, taken of the state a restore or rollback
+/// replaced), else the newest.
 ///
 /// Errors: [`crate::snapshot::SnapshotError::Empty`] when the store has none,
 /// [`crate::snapshot::SnapshotError::Io`] when it cannot be read.
@@ -208,7 +254,9 @@ pub fn default_snapshot(
     store: &camino::Utf8Path,
 ) -> Result<StoredSnapshot, crate::snapshot::SnapshotError> {
     let mut all = crate::snapshot::list(store)?;
-    match all.iter().rposition(|s| s.manifest.reason != SAFETY_REASON) {
+    match all.iter().rposition(|s| {
+        ![SAFETY_REASON, rollback::SAFETY_REASON].contains(&s.manifest.reason.as_str())
+    }) {
         Some(newest) => Ok(all.swap_remove(newest)),
         None => crate::snapshot::latest(store),
     }
@@ -217,8 +265,13 @@ pub fn default_snapshot(
 /// A plan and what it was made from, ready to show and run.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// The snapshot.
+    /// The snapshot named.
     pub snapshot: StoredSnapshot,
+    /// The strategy used and why.
+    pub strategy: StrategyChoice,
+    /// With the replay strategy: the snapshot carried forward through the migrations, which the
+    /// plan restores from.
+    pub replayed: Option<replay::Replayed>,
     /// The groups as resolved against the live catalog.
     pub groups: Vec<Group>,
     /// The plan.
@@ -228,16 +281,40 @@ pub struct Prepared {
     pub applied_since: Vec<String>,
 }
 
-/// Reads the live catalog of `url`, resolves the groups from `config`, and plans the restore.
+impl Prepared {
+    /// The snapshot the plan restores from: the replayed one, else the one named.
+    pub fn source(&self) -> &StoredSnapshot {
+        self.replayed
+            .as_ref()
+            .map_or(&self.snapshot, |r| &r.snapshot)
+    }
+}
+
+/// Where [`prepare`] finds what a replay needs.
+#[derive(Debug, Clone)]
+pub struct PrepareOptions {
+    /// `--strategy`.
+    pub strategy: Strategy,
+    /// The migrations folder (`prisma/migrations`).
+    pub migrations_dir: Utf8PathBuf,
+    /// The snapshot store: a replay writes its carried-forward snapshot in a hidden folder there.
+    pub store: Utf8PathBuf,
+}
+
+/// Reads the live catalog of `url`, resolves the groups from `config`, chooses the strategy
+/// (running the replay in a scratch database when it is used), and plans the restore.
 ///
-/// Only reads. Errors: [`RestoreError::Connect`], [`RestoreError::Database`] for the catalog,
-/// and the planner's errors (see [`plan::plan`]).
+/// Only reads the target. Errors: [`RestoreError::Connect`], [`RestoreError::Database`] for the
+/// catalog, the planner's errors (see [`plan::plan`]), checked before any replay;
+/// [`RestoreError::ReplayImpossible`] when `replay` was asked for and is not possible;
+/// [`RestoreError::ReplayFailed`] when a migration fails on the snapshot's data.
 pub async fn prepare(
     url: &DatabaseUrl,
     config: &crate::config::Config,
     snapshot: StoredSnapshot,
     selection: &Selection,
     mode: Mode,
+    options: &PrepareOptions,
 ) -> Result<Prepared, RestoreError> {
     let mut conn = url.connect().await?;
     let read = |action: &str| {
@@ -251,33 +328,113 @@ pub async fn prepare(
         .await
         .map_err(read("reading the enum types"))?;
     let groups = groups::resolve(config, &live, &enums);
-    let plan = plan::plan(&snapshot.manifest, &live, &groups, selection, mode)?;
+    // Planned once on the snapshot as it is: a bad selection fails before any replay.
+    let mut plan = plan::plan(&snapshot.manifest, &live, &groups, selection, mode)?;
     let rows = crate::migrations::table::read_table(&mut conn, url.schema())
         .await
         .ok()
-        .flatten()
-        .unwrap_or_default();
+        .flatten();
     let before: Vec<&str> = snapshot
         .sidecar
         .as_ref()
         .map(|s| s.applied.iter().map(|m| m.name.as_str()).collect())
         .unwrap_or_default();
     let mut applied_since: Vec<String> = Vec::new();
-    for row in rows {
+    for row in rows.iter().flatten() {
         let applied = row.finished_at.is_some() && row.rolled_back_at.is_none();
         if applied
             && !before.contains(&row.migration_name.as_str())
             && !applied_since.contains(&row.migration_name)
         {
-            applied_since.push(row.migration_name);
+            applied_since.push(row.migration_name.clone());
         }
+    }
+    let (strategy, replayed) = choose(url, &mut conn, &snapshot, rows.as_deref(), options).await?;
+    if let Some(replayed) = &replayed {
+        plan = plan::plan(&replayed.snapshot.manifest, &live, &groups, selection, mode)?;
     }
     Ok(Prepared {
         snapshot,
+        strategy,
+        replayed,
         groups,
         plan,
         applied_since,
     })
+}
+
+/// Chooses the strategy (see [`Strategy`]) and, for replay, runs it.
+async fn choose(
+    url: &DatabaseUrl,
+    conn: &mut sqlx::PgConnection,
+    snapshot: &StoredSnapshot,
+    rows: Option<&[crate::migrations::MigrationRow]>,
+    options: &PrepareOptions,
+) -> Result<(StrategyChoice, Option<replay::Replayed>), RestoreError> {
+    let map = |reason: &str| StrategyChoice {
+        requested: options.strategy,
+        used: Strategy::Map,
+        reason: reason.to_string(),
+        replayed: Vec::new(),
+    };
+    if options.strategy == Strategy::Map {
+        return Ok((map("asked for with --strategy map"), None));
+    }
+    let possible = match crate::migrations::read_folder(&options.migrations_dir) {
+        Err(e) => Err(format!("the migrations folder cannot be read ({e})")),
+        Ok(local) => replay::check(snapshot.sidecar.as_ref(), &local, rows),
+    };
+    let possible = match possible {
+        Ok(plan) => match replay::can_create_databases(conn).await {
+            Ok(true) => Ok(plan),
+            Ok(false) => {
+                Err("the role may not create the scratch database (it needs CREATEDB)".into())
+            }
+            Err(e) => Err(format!("the role's privileges cannot be read ({e})")),
+        },
+        Err(reason) => Err(reason),
+    };
+    let plan = match (options.strategy, possible) {
+        (Strategy::Auto, Err(reason)) => return Ok((map(&reason), None)),
+        (_, Err(reason)) => return Err(RestoreError::ReplayImpossible { reason }),
+        (Strategy::Auto, Ok(plan)) if plan.since.is_empty() => {
+            return Ok((
+                map(
+                    "no migration was applied since the snapshot, so its columns are the live schema's",
+                ),
+                None,
+            ));
+        }
+        (_, Ok(plan)) => plan,
+    };
+    let replayed = replay::replay(
+        url,
+        snapshot,
+        &plan,
+        &options.store,
+        &options.migrations_dir,
+    )
+    .await?;
+    let mut reason = format!(
+        "the snapshot's {} migrations match the local files; the {} applied since are replayed on its data in a scratch database",
+        plan.at_snapshot.len(),
+        plan.since.len(),
+    );
+    if !replayed.missing.is_empty() {
+        reason.push_str(&format!(
+            " (tables not in the snapshot are left out: {})",
+            replayed.missing.join(", ")
+        ));
+    }
+    Ok((
+        StrategyChoice {
+            requested: options.strategy,
+            used: Strategy::Replay,
+            reason,
+            replayed: plan.since.iter().map(|m| m.name.clone()).collect(),
+        },
+        Some(replayed),
+    ))
 }
 
 /// How to run a prepared restore.
@@ -312,7 +469,8 @@ pub async fn run(
 ) -> Result<(RestoreReport, Option<Manifest>), RestoreError> {
     refuse_unrestorable(&prepared.plan)?;
     let started = std::time::Instant::now();
-    execute::check_files_async(&prepared.snapshot.path, &prepared.plan).await?;
+    let source = prepared.source();
+    execute::check_files_async(&source.path, &prepared.plan).await?;
     let safety = if options.safety_snapshot && !options.dry_run && !prepared.plan.tables.is_empty()
     {
         Some(safety_snapshot(url, prepared, options).await?)
@@ -322,7 +480,7 @@ pub async fn run(
     let mut conn = url.connect().await?;
     let report = execute::execute_checked(
         &mut conn,
-        &prepared.snapshot.path,
+        &source.path,
         &prepared.plan,
         &options.project_root,
         options.dry_run,
