@@ -10,6 +10,7 @@ mod demo;
 mod hooks;
 mod pre_migrate;
 mod prune;
+mod replay;
 mod reset;
 mod restore;
 mod snapshot;

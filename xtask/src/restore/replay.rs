@@ -197,7 +197,8 @@ pub async fn can_create_databases(conn: &mut PgConnection) -> Result<bool, sqlx:
 
 /// A database created next to the target for the duration of a replay or a rollback dry run.
 ///
-/// Named `xtask_scratch_<uuid>`, so it cannot collide. Dropped (`DROP DATABASE … WITH (FORCE)`)
+/// Named `xtask_scratch_<pid>_<uuid>`, so it cannot collide (and a leftover says which process
+/// made it). Dropped (`DROP DATABASE … WITH (FORCE)`)
 /// by [`ScratchDatabase::remove`], or, when that was not reached (an error, a dropped future on
 /// Ctrl-C), by `Drop` on a thread of its own.
 #[derive(Debug)]
@@ -219,7 +220,11 @@ impl ScratchDatabase {
     /// the role cannot create it.
     pub async fn create(target: &DatabaseUrl) -> Result<ScratchDatabase, RestoreError> {
         let mut conn = target.connect().await?;
-        let name = format!("{SCRATCH_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let name = format!(
+            "{SCRATCH_PREFIX}{}_{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
         let (encoding, collate, ctype): (String, String, String) = sqlx::query_as(
             "SELECT pg_encoding_to_char(encoding), datcollate, datctype
              FROM pg_database WHERE datname = current_database()",
