@@ -149,3 +149,22 @@ fn unknown_config_key_is_named() {
         run.stderr()
     );
 }
+
+#[tokio::test]
+async fn a_closed_stdout_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.deploy(&project.migrations(), 7).await;
+    // `cargo xtask status | head -0`: the reader is gone before anything is printed.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = project
+        .command(&["status"], &[("DATABASE_URL", &db.url())])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -23,20 +23,46 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("the Tokio runtime starts");
-    // Ctrl-C drops the running command: a snapshot in progress removes its temporary folder.
+    // Ctrl-C drops the running command: a snapshot in progress removes its temporary folder, a
+    // restore's transaction is rolled back, a scratch database is dropped.
     let interruptible = async {
         tokio::select! {
             result = run(cli) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted; nothing of an unfinished snapshot was kept")),
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(
+                "interrupted; nothing unfinished was kept (no partial snapshot, restore or scratch database)"
+            )),
         }
     };
-    match runtime.block_on(interruptible) {
-        Ok(code) => code,
-        Err(error) => {
+    // `print!` panics when stdout is a closed pipe (`cargo xtask status | head -3`): unwind
+    // (so the running command is dropped and cleans up as on Ctrl-C), then exit quietly with
+    // 141, as a process killed by SIGPIPE does.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_broken_pipe(info.payload()) {
+            default_hook(info);
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(interruptible)
+    }));
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
             report(&error);
             ExitCode::from(EXIT_ERROR)
         }
+        Err(payload) if is_broken_pipe(payload.as_ref()) => ExitCode::from(141),
+        Err(payload) => std::panic::resume_unwind(payload),
     }
+}
+
+/// Whether a panic is `print!`'s "failed printing to stdout: Broken pipe".
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied());
+    text.is_some_and(|t| t.contains("failed printing to") && t.contains("Broken pipe"))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
