@@ -365,9 +365,11 @@ pub async fn rebuild(
         Mode::Merge,
     )?;
     super::refuse_unrestorable(&plan)?;
+    // Only the database is rebuilt: with no archives in the plan, nothing is extracted, so the
+    // project root the executor takes is never used.
     plan.files.clear();
-    let report =
-        super::execute::execute(conn, &snapshot.path, &plan, &snapshot.path, false).await?;
+    let unused_root = &snapshot.path;
+    let report = super::execute::execute(conn, &snapshot.path, &plan, unused_root, false).await?;
     Ok(Rebuilt { report, missing })
 }
 
