@@ -5,22 +5,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::project::Run;
+use crate::support::project::{Run, SEEDED};
 use crate::support::{TempProject, TestDb};
-
-/// The fixture's tables with data (all but `_prisma_migrations`).
-const SEEDED: [&str; 10] = [
-    "Carousel",
-    "Comment",
-    "Image",
-    "PageView",
-    "Post",
-    "Product",
-    "SystemPrompt",
-    "Tag",
-    "User",
-    "_PostToTag",
-];
 
 /// Seeded at migration 4, snapshotted; `expected` holds the seed data migrated to 7 in place
 /// (schema `inplace`), then the database is reset (`public` dropped, migrated to 7, empty).
@@ -50,21 +36,6 @@ impl Scenario {
         self.project.xtask(&self.db, &all)
     }
 
-    /// Runs the binary, returning its output and its process id (which scratch database names
-    /// carry).
-    fn run_with_pid(&self, args: &[&str]) -> (Run, u32) {
-        let child = self
-            .project
-            .command(args, &[("DATABASE_URL", &self.db.url())])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        (Run(child.wait_with_output().unwrap()), pid)
-    }
-
     /// Rows of `public."T"` missing from, and extra to, `inplace."T"` (every column).
     async fn difference(&self, table: &str) -> (i64, i64) {
         let d = self.db.difference("inplace", table).await;
@@ -77,6 +48,20 @@ impl Scenario {
             assert_eq!(counts[table], 0, "{table} is untouched: {counts:?}");
         }
     }
+}
+
+/// Runs the binary without a terminal, returning its output and its process id (which scratch
+/// database names carry).
+fn run_with_pid(project: &TempProject, db: &TestDb, args: &[&str]) -> (Run, u32) {
+    let child = project
+        .command(args, &[("DATABASE_URL", &db.url())])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    (Run(child.wait_with_output().unwrap()), pid)
 }
 
 /// Scratch databases a process with `pid` left on the server.
@@ -204,7 +189,7 @@ async fn a_migration_failing_on_the_snapshot_data_changes_nothing() {
     );
     s.db.deploy(&s.project.migrations(), 8).await;
 
-    let (run, pid) = s.run_with_pid(&["restore", &s.id, "--yes"]);
+    let (run, pid) = run_with_pid(&s.project, &s.db, &["restore", &s.id, "--yes"]);
     run.assert_code(1);
     let stderr = run.stderr();
     assert!(
@@ -329,20 +314,7 @@ async fn rollback_returns_status_schema_and_rows_to_the_snapshot() {
 
     // A dry run works in a scratch database: nothing changes here.
     let counts = db.row_counts("public").await;
-    let (run, pid) = {
-        let child = project
-            .command(
-                &["rollback", &id, "--dry-run"],
-                &[("DATABASE_URL", &db.url())],
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        (Run(child.wait_with_output().unwrap()), pid)
-    };
+    let (run, pid) = run_with_pid(&project, &db, &["rollback", &id, "--dry-run"]);
     run.assert_code(0);
     assert!(run.stdout().contains("dry run"), "{}", run.stdout());
     assert!(

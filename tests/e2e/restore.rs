@@ -11,22 +11,8 @@ use camino::Utf8PathBuf;
 use serde_json::Value;
 
 use crate::support::db::Difference;
-use crate::support::project::Run;
+use crate::support::project::{Run, SEEDED};
 use crate::support::{TempProject, TestDb};
-
-/// The fixture's tables with data (all but `_prisma_migrations`).
-const SEEDED: [&str; 10] = [
-    "Carousel",
-    "Comment",
-    "Image",
-    "PageView",
-    "Post",
-    "Product",
-    "SystemPrompt",
-    "Tag",
-    "User",
-    "_PostToTag",
-];
 
 /// Rows in the seeded tables (`_prisma_migrations` not counted).
 const SEED_ROWS: i64 = 60;

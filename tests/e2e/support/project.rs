@@ -7,6 +7,20 @@ use xtask::migrations::{LocalMigration, read_folder};
 
 use super::TestDb;
 
+/// The fixture's tables the seed fills (all but `_prisma_migrations`), in name order.
+pub const SEEDED: [&str; 10] = [
+    "Carousel",
+    "Comment",
+    "Image",
+    "PageView",
+    "Post",
+    "Product",
+    "SystemPrompt",
+    "Tag",
+    "User",
+    "_PostToTag",
+];
+
 /// The example Prisma app the tests use.
 pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/app");
 
