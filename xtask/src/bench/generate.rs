@@ -66,7 +66,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// The rows at `scale` (1.0 = 1,000,000 rows in all); every table has at least one row.
+    /// The rows at `scale` (1.0 = 1,001,000 rows in all); every table has at least one row.
     pub fn at(scale: f64) -> Counts {
         let n = |base: f64, min: i64| ((base * scale).round() as i64).max(min);
         let posts = n(100_000.0, 1);
@@ -457,7 +457,7 @@ mod tests {
     #[test]
     fn counts_scale_and_have_floors() {
         let one = Counts::at(1.0);
-        assert_eq!(one.total(), 1_000_000);
+        assert_eq!(one.total(), 1_001_000);
         let tiny = Counts::at(0.001);
         assert_eq!(tiny.users, 20);
         assert_eq!(tiny.tags, 10);
