@@ -110,6 +110,34 @@ pub enum Command {
     /// deletes a migration the remote already has (Prisma refuses to deploy an applied migration
     /// whose file changed), and snapshots the local database when migrations are pending.
     Hooks(HooksArgs),
+    /// Benchmark snapshot and restore against pg_dump/pg_restore on a generated database.
+    ///
+    /// Boots a throwaway PostgreSQL (or, with --database-url, creates and drops its own
+    /// databases `xtask_bench_<pid>_*` on that server), generates a Prisma-style database at
+    /// --scale, then times side by side, interleaved, --runs times: our snapshot vs
+    /// `pg_dump -Fc` and `pg_dump -Fd -j 2` (and the raw COPY read), our restore vs `pg_restore
+    /// --data-only` into freshly migrated databases (each checked for identical data), peak RSS,
+    /// and `status`/the pre-push hook over 600 migrations. Prints medians, min/max and the
+    /// ratios against the targets. Run it from a release build:
+    /// `cargo run --release -p xtask -- bench`.
+    Bench(BenchArgs),
+}
+
+/// `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Size of the generated database: 1 ≈ 1M rows, ≈ 350 MB.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub scale: f64,
+    /// Rounds; every contender runs once per round, interleaved.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub runs: usize,
+    /// Parallel connections of our snapshot and of `pg_dump -Fd -j`.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+    /// Print the report as JSON on stdout (progress still goes to stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `cargo xtask prune`.

@@ -115,6 +115,20 @@ impl Drop for TempCluster {
     }
 }
 
+/// The folder holding the server binaries (`initdb`, `postgres`, `pg_dump`, …): the first on
+/// `PATH` holding `initdb` and `postgres`, else the newest `/usr/lib/postgresql/<version>/bin`.
+/// With `major`, `/usr/lib/postgresql/<major>/bin` when it exists (client programs of a given
+/// server's version), else the same search.
+pub fn bin_dir(major: Option<u32>) -> Option<Utf8PathBuf> {
+    if let Some(major) = major {
+        let dir = Utf8PathBuf::from(format!("/usr/lib/postgresql/{major}/bin"));
+        if dir.join("pg_dump").is_file() {
+            return Some(dir);
+        }
+    }
+    find_bin_dir()
+}
+
 fn find_bin_dir() -> Option<Utf8PathBuf> {
     let on_path = std::env::var("PATH").ok().and_then(|path| {
         path.split(':')

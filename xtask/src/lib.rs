@@ -9,10 +9,12 @@
 //! - [`cluster`]: a throwaway PostgreSQL for tests, demo and benchmarks.
 //! - [`restore`]: restore groups (from config or inferred from the catalog).
 //! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
+//! - [`bench`](mod@bench): the benchmark against pg_dump/pg_restore and its data generator.
 //! - [`sql`]: identifier quoting.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bench;
 pub mod catalog;
 pub mod cluster;
 pub mod config;

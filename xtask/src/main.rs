@@ -3,6 +3,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench_command;
 mod cli;
 mod commands;
 mod ui;
@@ -70,6 +71,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // Never the app's own database: only a URL given explicitly for the demo.
         return commands::demo(cli.global.database_url).await;
     }
+    if let Command::Bench(args) = cli.command {
+        // Its own server or databases: never the app's database.
+        return bench_command::bench(cli.global.database_url, args).await;
+    }
     let project = open_project(cli.global)?;
     match cli.command {
         Command::Status(args) => commands::status(&project, args).await,
@@ -80,7 +85,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rollback(args) => commands::rollback(&project, args).await,
         Command::Prune(args) => commands::prune(&project, args),
         Command::Reset(args) => commands::reset(&project, args).await,
-        Command::Demo => unreachable!("handled above"),
+        Command::Demo | Command::Bench(_) => unreachable!("handled above"),
         Command::Hooks(args) => commands::hooks(&project, args),
     }
 }
@@ -116,9 +121,11 @@ fn report(error: &anyhow::Error) {
 }
 
 pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
-    use xtask::{cluster, config, database, migrations, restore, snapshot, workflows};
+    use xtask::{bench, cluster, config, database, migrations, restore, snapshot, workflows};
     error.chain().find_map(|cause| {
-        if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
+        if let Some(e) = cause.downcast_ref::<bench::BenchError>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<config::ConfigError>() {
             e.hint()

@@ -207,13 +207,36 @@ pub async fn execute_checked(
     if plan.mode == Mode::Replace {
         delete_selected(&mut tx, plan, &mut results).await?;
     }
-    for (index, (table, result)) in plan.tables.iter().zip(&mut results).enumerate() {
-        restore_table(&mut tx, dir, plan, index, table, result).await?;
-    }
-    for (index, (table, result)) in plan.tables.iter().zip(&mut results).enumerate() {
-        for fk in &table.deferred {
-            result.unlinked += link(&mut tx, index, table, fk).await?;
+    let mut restored = false;
+    if let Some(bulk) = bulk_plan(&mut tx, plan).await? {
+        // Set-based checks: the foreign keys of the tables loaded straight are dropped, the rows
+        // copied, and the keys added back, validated in one pass each. Any failure (an orphan,
+        // a value the checked path would report) returns to the savepoint, and the restore runs
+        // the per-row way below, which skips and counts orphans as before.
+        sqlx::query("SAVEPOINT xtask_bulk")
+            .execute(&mut *tx)
+            .await
+            .map_err(db("setting a savepoint"))?;
+        let mut attempt = results.clone();
+        match restore_bulk(&mut tx, dir, plan, &bulk, &mut attempt).await {
+            Ok(()) => {
+                sqlx::query("RELEASE SAVEPOINT xtask_bulk")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("releasing a savepoint"))?;
+                results = attempt;
+                restored = true;
+            }
+            Err(_) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT xtask_bulk")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("rolling back to a savepoint"))?;
+            }
         }
+    }
+    if !restored {
+        restore_tables(&mut tx, dir, plan, None, &mut results).await?;
     }
     if dry_run {
         tx.rollback()
@@ -350,7 +373,124 @@ fn keys_name(index: usize) -> String {
     format!("pg_temp.\"xtask_restored_keys_{index}\"")
 }
 
+/// The tables a restore may load with their foreign keys dropped, and those keys.
+#[derive(Debug)]
+struct Bulk {
+    /// Per plan table: loaded straight (exact columns, no filter, parents restored whole,
+    /// empty), even when it has deferred keys (self-references, cycle edges).
+    candidates: Vec<bool>,
+    /// `(qualified table, constraint name, pg_get_constraintdef)` of every foreign key whose
+    /// referencing table is a candidate.
+    foreign_keys: Vec<(String, String, String)>,
+}
+
+/// The bulk path's tables and keys, or `None` when no table qualifies or the role does not own
+/// every table on both ends of those keys (then the per-row path runs, as before).
+async fn bulk_plan(
+    conn: &mut PgConnection,
+    plan: &RestorePlan,
+) -> Result<Option<Bulk>, RestoreError> {
+    let mut candidates = Vec::with_capacity(plan.tables.len());
+    for table in &plan.tables {
+        let eligible = table.exact && table.filter.is_none() && parents_restored_whole(plan, table);
+        candidates.push(eligible && is_empty(conn, table).await?);
+    }
+    let names: Vec<String> = plan
+        .tables
+        .iter()
+        .zip(&candidates)
+        .filter(|(_, c)| **c)
+        .map(|(t, _)| t.qualified())
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT format('%I.%I', n.nspname, c.relname), con.conname::text,
+                pg_get_constraintdef(con.oid),
+                pg_has_role(c.relowner, 'USAGE') AND pg_has_role(r.relowner, 'USAGE')
+         FROM pg_constraint con
+         JOIN pg_class c ON c.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_class r ON r.oid = con.confrelid
+         WHERE con.contype = 'f' AND con.conrelid = ANY($1::text[]::regclass[])
+         ORDER BY 1, 2",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("reading the foreign keys of the tables to load"))?;
+    if rows.is_empty() || rows.iter().any(|(_, _, _, owned)| !owned) {
+        return Ok(None);
+    }
+    Ok(Some(Bulk {
+        candidates,
+        foreign_keys: rows.into_iter().map(|(t, n, d, _)| (t, n, d)).collect(),
+    }))
+}
+
+/// Drops the bulk keys, restores every table, adds the keys back (each validated in one pass).
+/// Errors: the first failure, naming the table, or the constraint that did not validate.
+async fn restore_bulk(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    plan: &RestorePlan,
+    bulk: &Bulk,
+    results: &mut [TableResult],
+) -> Result<(), RestoreError> {
+    for (table, name, _) in &bulk.foreign_keys {
+        sqlx::query(&format!(
+            "ALTER TABLE {table} DROP CONSTRAINT {}",
+            quote_ident(name)
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(db(&format!(
+            "dropping foreign key {name} of {table} for the load"
+        )))?;
+    }
+    restore_tables(conn, dir, plan, Some(&bulk.candidates), results).await?;
+    for (table, name, definition) in &bulk.foreign_keys {
+        sqlx::query(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",
+            quote_ident(name)
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(db(&format!(
+            "adding back foreign key {name} of {table} (a row has no parent)"
+        )))?;
+    }
+    Ok(())
+}
+
+/// Restores every table of the plan in order, then sets the deferred keys of the tables that
+/// went through staging. `bulk` marks the tables whose keys are dropped: those are copied
+/// straight even with deferred keys.
+async fn restore_tables(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    plan: &RestorePlan,
+    bulk: Option<&[bool]>,
+    results: &mut [TableResult],
+) -> Result<(), RestoreError> {
+    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
+        let keys_dropped = bulk.is_some_and(|b| b[index]);
+        restore_table(conn, dir, plan, index, table, result, keys_dropped).await?;
+    }
+    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
+        if result.direct {
+            continue; // copied with its keys as they are; nothing is deferred
+        }
+        for fk in &table.deferred {
+            result.unlinked += link(conn, index, table, fk).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Restores one table: straight COPY when possible, else staging and `INSERT … SELECT`.
+/// `keys_dropped`: its foreign keys are dropped for a bulk load, so deferred keys are copied too.
 async fn restore_table(
     conn: &mut PgConnection,
     dir: &Utf8Path,
@@ -358,8 +498,9 @@ async fn restore_table(
     index: usize,
     table: &TablePlan,
     result: &mut TableResult,
+    keys_dropped: bool,
 ) -> Result<(), RestoreError> {
-    if can_copy_directly(plan, table) && is_empty(conn, table).await? {
+    if (keys_dropped || can_copy_directly(plan, table)) && is_empty(conn, table).await? {
         sqlx::query("SAVEPOINT xtask_direct")
             .execute(&mut *conn)
             .await
@@ -442,12 +583,18 @@ async fn restore_table(
 }
 
 fn can_copy_directly(plan: &RestorePlan, table: &TablePlan) -> bool {
-    let parents_restored_whole = table.parents.iter().all(|fk| {
+    table.exact
+        && table.filter.is_none()
+        && table.deferred.is_empty()
+        && parents_restored_whole(plan, table)
+}
+
+fn parents_restored_whole(plan: &RestorePlan, table: &TablePlan) -> bool {
+    table.parents.iter().all(|fk| {
         plan.tables
             .iter()
             .any(|t| t.name == fk.references_table && t.filter.is_none())
-    });
-    table.exact && table.filter.is_none() && table.deferred.is_empty() && parents_restored_whole
+    })
 }
 
 async fn is_empty(conn: &mut PgConnection, table: &TablePlan) -> Result<bool, RestoreError> {
