@@ -59,8 +59,9 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Foreign keys, by constraint name.
     pub foreign_keys: Vec<ForeignKey>,
-    /// The planner's size estimate in bytes (`pg_total_relation_size`), to schedule big tables
-    /// first; not exact.
+    /// The table's data on disk in bytes, heap plus TOAST (`pg_relation_size` of each; indexes
+    /// are left out: COPY does not read them, and sizing them costs a file lookup each), to
+    /// schedule big tables first.
     pub estimated_bytes: i64,
 }
 
@@ -110,7 +111,9 @@ struct KeyRow {
 /// fails (for example on a server older than PostgreSQL 10, which lacks `attidentity`).
 pub async fn tables(conn: &mut PgConnection, schema: &str) -> Result<Vec<Table>, sqlx::Error> {
     let rows: Vec<TableRow> = sqlx::query_as(
-        "SELECT c.relname AS name, pg_total_relation_size(c.oid) AS estimated_bytes
+        "SELECT c.relname AS name,
+                pg_relation_size(c.oid) + CASE WHEN c.reltoastrelid = 0 THEN 0
+                  ELSE pg_relation_size(c.reltoastrelid) END AS estimated_bytes
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
          ORDER BY c.relname COLLATE \"C\"",

@@ -605,9 +605,18 @@ fn command_error(command: &str, status: &str, output: &str) -> BenchError {
 
 /// Runs `command` to its end with stdin empty, measuring wall time and peak RSS (`VmHWM`,
 /// sampled every millisecond). Fails unless it exits with 0.
-fn run_child(mut command: Command, what: &str) -> Result<ChildRun, BenchError> {
+fn run_child(command: Command, what: &str) -> Result<ChildRun, BenchError> {
+    run_child_with_input(command, what, Stdio::null())
+}
+
+/// [`run_child`] with `stdin` as the child's standard input.
+fn run_child_with_input(
+    mut command: Command,
+    what: &str,
+    stdin: Stdio,
+) -> Result<ChildRun, BenchError> {
     command
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
@@ -670,17 +679,28 @@ fn read_hwm(path: &str) -> Option<u64> {
 
 /// Our binary in `project`, against `url`.
 fn run_ours(
+    command: Command,
+    project: &Utf8Path,
+    url: &DatabaseUrl,
+    what: &str,
+) -> Result<ChildRun, BenchError> {
+    run_ours_with_input(command, project, url, what, Stdio::null())
+}
+
+/// [`run_ours`] with `stdin` as the child's standard input.
+fn run_ours_with_input(
     mut command: Command,
     project: &Utf8Path,
     url: &DatabaseUrl,
     what: &str,
+    stdin: Stdio,
 ) -> Result<ChildRun, BenchError> {
     command
         .current_dir(project)
         .env("DATABASE_URL", url.expose_secret())
         .env_remove("DIRECT_URL")
         .env("NO_COLOR", "1");
-    run_child(command, &format!("xtask {what}"))
+    run_child_with_input(command, &format!("xtask {what}"), stdin)
 }
 
 /// A PostgreSQL client program from the server's bin folder, connecting to `url`: the password
@@ -800,8 +820,10 @@ fn status_migration(i: usize) -> String {
     }
 }
 
-/// Times `status` and `pre-migrate --hook pre-push` (nothing pending, empty stdin) over a
-/// committed folder of [`STATUS_MIGRATIONS`] applied migrations; `max(runs, 5)` times each.
+/// Times `status` and `pre-migrate --hook pre-push` over a committed folder of
+/// [`STATUS_MIGRATIONS`] applied migrations; `max(runs, 5)` times each. The hook reads the line
+/// git gives it for `git push origin main` when the remote already has the commit: the full
+/// path (git diff of the migrations folder, then status against the database), nothing pending.
 /// Returns their wall times, seconds.
 async fn status_and_hook(
     options: &BenchOptions,
@@ -844,6 +866,22 @@ async fn status_and_hook(
         command.args(args).current_dir(&project);
         run_child(command, &format!("git {}", args.join(" ")))?;
     }
+    let head = run_child(
+        {
+            let mut command = Command::new("git");
+            command.args(["rev-parse", "HEAD"]).current_dir(&project);
+            command
+        },
+        "git rev-parse HEAD",
+    )?
+    .stdout;
+    let push_line = project.join("pre-push-input");
+    let head = head.trim();
+    std::fs::write(
+        &push_line,
+        format!("refs/heads/main {head} refs/heads/main {head}\n"),
+    )
+    .map_err(BenchError::io("writing", &push_line))?;
     let (mut status, mut hook) = (Vec::new(), Vec::new());
     for _ in 0..options.runs.max(5) {
         let mut command = Command::new(&options.exe);
@@ -861,10 +899,18 @@ async fn status_and_hook(
             "origin",
             "file:///dev/null",
         ]);
+        let input =
+            std::fs::File::open(&push_line).map_err(BenchError::io("reading", &push_line))?;
         hook.push(
-            run_ours(command, &project, &url, "pre-migrate --hook pre-push")?
-                .wall
-                .as_secs_f64(),
+            run_ours_with_input(
+                command,
+                &project,
+                &url,
+                "pre-migrate --hook pre-push",
+                input.into(),
+            )?
+            .wall
+            .as_secs_f64(),
         );
     }
     databases.drop_one(&url).await?;
