@@ -25,11 +25,21 @@ const EXIT_PROBLEMS: u8 = 11;
 /// `cargo xtask status`.
 pub async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let url = project.database_url()?;
-    let mut conn = url.connect().await?;
-    let report =
-        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?;
-    let tables = xtask::catalog::tables(&mut conn, url.schema()).await?;
-    let enums = xtask::catalog::enums(&mut conn, url.schema()).await?;
+    // Two connections, so that the server reads `_prisma_migrations` and the catalog at once.
+    let migrations = async {
+        let mut conn = url.connect().await?;
+        anyhow::Ok(
+            xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?,
+        )
+    };
+    let catalog = async {
+        let mut conn = url.connect().await?;
+        let tables = xtask::catalog::tables(&mut conn, url.schema()).await?;
+        let enums = xtask::catalog::enums(&mut conn, url.schema()).await?;
+        anyhow::Ok((tables, enums))
+    };
+    let (report, catalog) = tokio::join!(migrations, catalog);
+    let (report, (tables, enums)) = (report?, catalog?);
     let groups = xtask::restore::groups::resolve(&project.config, &tables, &enums);
     if args.json {
         println!("{}", ui::status_json(&report, &groups, project, &url));

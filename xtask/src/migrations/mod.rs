@@ -44,6 +44,7 @@ impl StatusError {
 
 /// Reads the migrations folder and the `_prisma_migrations` table of `schema` and compares them.
 ///
+/// The folder is read (and every file hashed) on a blocking thread while the table is queried.
 /// Reads only: the table is queried inside a `READ ONLY` transaction, so `status` can never
 /// write. Errors: [`StatusError::Folder`] (no folder, a folder without migration.sql, unreadable
 /// file), [`StatusError::Table`] (query failure).
@@ -52,7 +53,9 @@ pub async fn status(
     migrations_dir: &Utf8Path,
     schema: &str,
 ) -> Result<StatusReport, StatusError> {
-    let local = read_folder(migrations_dir)?;
-    let rows = read_table(conn, schema).await?;
-    Ok(compare(&local, rows.as_deref()))
+    let dir = migrations_dir.to_owned();
+    let folder = tokio::task::spawn_blocking(move || read_folder(&dir));
+    let rows = read_table(conn, schema).await;
+    let local = folder.await.expect("reading the folder does not panic")?;
+    Ok(compare(&local, rows?.as_deref()))
 }
