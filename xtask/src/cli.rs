@@ -126,7 +126,7 @@ pub enum Command {
 /// `cargo xtask bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Size of the generated database: 1 ≈ 1M rows, ≈ 350 MB.
+    /// Size of the generated database: 1 ≈ 1M rows, ≈ 450 MiB on disk.
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub scale: f64,
     /// Rounds; every contender runs once per round, interleaved.

@@ -48,7 +48,7 @@ pub const STATUS_MIGRATIONS: usize = 600;
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
-    /// Scale factor of the generated database (1.0 ≈ 1M rows, ≈ 350 MB).
+    /// Scale factor of the generated database (1.0 ≈ 1M rows, ≈ 450 MiB on disk).
     pub scale: f64,
     /// Rounds; each contender runs once per round (at least 1).
     pub runs: usize,
