@@ -289,7 +289,7 @@ pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result
 
 /// `cargo xtask restore`.
 pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore::{self, RunOptions};
+    use xtask::restore;
 
     let url = project.database_url()?;
     restore::check_target(&url, args.allow_remote)?;
@@ -324,14 +324,7 @@ pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<Exi
             return Ok(ExitCode::from(EXIT_ERROR));
         }
     }
-    let options = RunOptions {
-        dry_run: args.dry_run,
-        safety_snapshot: !args.no_safety_snapshot,
-        project_root: project.root.clone(),
-        store: project.backups_dir.clone(),
-        migrations_dir: project.migrations_dir(),
-        command: command_line(),
-    };
+    let options = run_options(project, args.dry_run, !args.no_safety_snapshot);
     let (report, safety) = restore::run(&url, &prepared, &options).await?;
     if args.json {
         println!(
@@ -382,6 +375,22 @@ impl SelectionArgs {
     }
 }
 
+/// How a restore or rollback runs in `project`.
+fn run_options(
+    project: &Project,
+    dry_run: bool,
+    safety_snapshot: bool,
+) -> xtask::restore::RunOptions {
+    xtask::restore::RunOptions {
+        dry_run,
+        safety_snapshot,
+        project_root: project.root.clone(),
+        store: project.backups_dir.clone(),
+        migrations_dir: project.migrations_dir(),
+        command: command_line(),
+    }
+}
+
 fn prepare_options(project: &Project, strategy: StrategyArg) -> xtask::restore::PrepareOptions {
     use xtask::restore::Strategy;
     xtask::restore::PrepareOptions {
@@ -397,7 +406,7 @@ fn prepare_options(project: &Project, strategy: StrategyArg) -> xtask::restore::
 
 /// `cargo xtask rollback`.
 pub async fn rollback(project: &Project, args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore::{self, RunOptions, rollback};
+    use xtask::restore::{self, rollback};
 
     let url = project.database_url()?;
     if !url.is_local() {
@@ -430,14 +439,7 @@ pub async fn rollback(project: &Project, args: RollbackArgs) -> anyhow::Result<E
             return Ok(ExitCode::from(EXIT_ERROR));
         }
     }
-    let options = RunOptions {
-        dry_run: args.dry_run,
-        safety_snapshot: !args.no_safety_snapshot,
-        project_root: project.root.clone(),
-        store: project.backups_dir.clone(),
-        migrations_dir: project.migrations_dir(),
-        command: command_line(),
-    };
+    let options = run_options(project, args.dry_run, !args.no_safety_snapshot);
     let (report, safety) = rollback::run(&url, &plan, &options).await?;
     if args.json {
         println!(
@@ -465,7 +467,7 @@ impl ModeArg {
 
 /// `cargo xtask reset`.
 pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore::{self, RunOptions};
+    use xtask::restore;
     use xtask::workflows::reset::{self as reset_flow, DEFAULT_RESET_COMMAND};
 
     let url = project.database_url()?;
@@ -559,15 +561,8 @@ pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCod
         "\n{}",
         ui::restore::plan_text(&prepared, &url, chrono::Utc::now())
     );
-    let run = RunOptions {
-        dry_run: false,
-        // The reset snapshot is the safety snapshot: the database was just emptied.
-        safety_snapshot: false,
-        project_root: project.root.clone(),
-        store: project.backups_dir.clone(),
-        migrations_dir: project.migrations_dir(),
-        command: command_line(),
-    };
+    // The reset snapshot is the safety snapshot: the database was just emptied.
+    let run = run_options(project, false, false);
     let (report, _) = restore::run(&url, &prepared, &run)
         .await
         .with_context(restore_hint)?;
