@@ -46,6 +46,23 @@ pub struct MigrationRow {
 /// The name of Prisma's bookkeeping table.
 pub const TABLE_NAME: &str = "_prisma_migrations";
 
+/// The applied rows of `rows` (finished, not rolled back), one per migration (the first), in the
+/// order given — [`read_table`]'s order of application.
+pub fn applied(rows: &[MigrationRow]) -> Vec<&MigrationRow> {
+    let mut applied: Vec<&MigrationRow> = Vec::new();
+    for row in rows {
+        let done = row.finished_at.is_some() && row.rolled_back_at.is_none();
+        if done
+            && !applied
+                .iter()
+                .any(|a| a.migration_name == row.migration_name)
+        {
+            applied.push(row);
+        }
+    }
+    applied
+}
+
 /// The fully quoted name of `_prisma_migrations` in `schema`.
 pub fn qualified_name(schema: &str) -> String {
     crate::sql::qualified(schema, TABLE_NAME)

@@ -339,16 +339,12 @@ pub async fn prepare(
         .as_ref()
         .map(|s| s.applied.iter().map(|m| m.name.as_str()).collect())
         .unwrap_or_default();
-    let mut applied_since: Vec<String> = Vec::new();
-    for row in rows.iter().flatten() {
-        let applied = row.finished_at.is_some() && row.rolled_back_at.is_none();
-        if applied
-            && !before.contains(&row.migration_name.as_str())
-            && !applied_since.contains(&row.migration_name)
-        {
-            applied_since.push(row.migration_name.clone());
-        }
-    }
+    let applied_since: Vec<String> =
+        crate::migrations::table::applied(rows.as_deref().unwrap_or_default())
+            .into_iter()
+            .filter(|row| !before.contains(&row.migration_name.as_str()))
+            .map(|row| row.migration_name.clone())
+            .collect();
     let (strategy, replayed) = choose(url, &mut conn, &snapshot, rows.as_deref(), options).await?;
     if let Some(replayed) = &replayed {
         plan = plan::plan(&replayed.snapshot.manifest, &live, &groups, selection, mode)?;

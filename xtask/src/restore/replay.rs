@@ -124,7 +124,7 @@ pub fn check(
     let Some(rows) = target else {
         return Err("the target has no _prisma_migrations table".into());
     };
-    let applied = applied_rows(rows);
+    let applied = migrations::table::applied(rows);
     if let Some(failed) = rows.iter().find(|r| {
         r.finished_at.is_none()
             && r.rolled_back_at.is_none()
@@ -166,23 +166,6 @@ pub fn check(
         since.push(file.clone());
     }
     Ok(ReplayPlan { at_snapshot, since })
-}
-
-/// The applied rows of `_prisma_migrations` (finished, not rolled back), one per migration, in
-/// order of application.
-fn applied_rows(rows: &[MigrationRow]) -> Vec<&MigrationRow> {
-    let mut applied: Vec<&MigrationRow> = Vec::new();
-    for row in rows {
-        let done = row.finished_at.is_some() && row.rolled_back_at.is_none();
-        if done
-            && !applied
-                .iter()
-                .any(|a| a.migration_name == row.migration_name)
-        {
-            applied.push(row);
-        }
-    }
-    applied
 }
 
 /// Whether the connected role may create databases (`CREATEDB` or superuser).

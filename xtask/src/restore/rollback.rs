@@ -54,14 +54,11 @@ pub async fn prepare(
         .await
         .map_err(migrations::StatusError::from)?
         .unwrap_or_default();
-    let mut undone: Vec<String> = Vec::new();
-    for row in rows {
-        let applied = row.finished_at.is_some() && row.rolled_back_at.is_none();
-        let known = migrations.iter().any(|m| m.name == row.migration_name);
-        if applied && !known && !undone.contains(&row.migration_name) {
-            undone.push(row.migration_name);
-        }
-    }
+    let undone = migrations::table::applied(&rows)
+        .into_iter()
+        .filter(|row| !migrations.iter().any(|m| m.name == row.migration_name))
+        .map(|row| row.migration_name.clone())
+        .collect();
     let history = snapshot.manifest.table(TABLE_NAME).is_some();
     Ok(RollbackPlan {
         snapshot,
