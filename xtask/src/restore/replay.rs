@@ -312,9 +312,12 @@ pub struct Rebuilt {
     /// Tables the snapshot's migrations create that the snapshot does not hold (taken with
     /// `--tables`/`--exclude`); they stay empty.
     pub missing: Vec<String>,
+    /// The rebuilt schema's catalog.
+    pub live: Vec<crate::catalog::Table>,
 }
 
-/// Builds the snapshot's state in `schema` of `conn`, which must be empty: deploys
+/// Builds the snapshot's state in `schema` of `conn`, which must be empty, from a snapshot the
+/// caller has [`verified`]: deploys
 /// `at_snapshot` with the built-in deploy, then loads every table of the snapshot (but
 /// `_prisma_migrations`, which the deploy wrote) with the restore engine — parents before
 /// children, straight COPY into the empty tables, sequences moved past the loaded keys. Upload
@@ -352,8 +355,33 @@ pub async fn rebuild(
     // project root the executor takes is never used.
     plan.files.clear();
     let unused_root = &snapshot.path;
-    let report = super::execute::execute(conn, &snapshot.path, &plan, unused_root, false).await?;
-    Ok(Rebuilt { report, missing })
+    let started = std::time::Instant::now();
+    let report =
+        super::execute::execute_checked(conn, &snapshot.path, &plan, unused_root, false, started)
+            .await?;
+    Ok(Rebuilt {
+        report,
+        missing,
+        live,
+    })
+}
+
+/// Checks every data file of `snapshot` against its manifest ([`crate::snapshot::verify`]: size,
+/// SHA-256, rows), on a blocking thread, before a replay or rollback writes anything.
+///
+/// Errors: [`RestoreError::Corrupt`] naming the first file that does not match.
+pub async fn verified(snapshot: &StoredSnapshot) -> Result<(), RestoreError> {
+    let stored = snapshot.clone();
+    let report = tokio::task::spawn_blocking(move || crate::snapshot::verify(&stored))
+        .await
+        .expect("verify does not panic");
+    match report.problems.into_iter().next() {
+        Some(problem) => Err(RestoreError::Corrupt {
+            file: snapshot.path.join(&problem.file),
+            problem: problem.problem,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A snapshot carried forward by a replay: a hidden folder of the store, removed when the last
@@ -373,7 +401,8 @@ pub struct Replayed {
 ///
 /// `store` is the snapshot store (the hidden folder goes there); `migrations_dir` is read for
 /// the scratch database's sidecar. Errors: [`RestoreError::ReplayFailed`] naming the migration
-/// that failed on the snapshot's data and PostgreSQL's message, [`RestoreError::Database`] when
+/// that failed on the snapshot's data and PostgreSQL's message, [`RestoreError::Corrupt`] before
+/// anything is created, [`RestoreError::Database`] when
 /// the scratch database cannot be created, the restore engine's and snapshot errors. The scratch
 /// database is gone afterwards in every case.
 pub async fn replay(
@@ -383,6 +412,7 @@ pub async fn replay(
     store: &Utf8Path,
     migrations_dir: &Utf8Path,
 ) -> Result<Replayed, RestoreError> {
+    verified(original).await?;
     let scratch = ScratchDatabase::create(target).await?;
     let result = replay_into(&scratch, original, plan, store, migrations_dir).await;
     let removed = scratch.remove().await;

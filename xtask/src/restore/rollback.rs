@@ -98,16 +98,7 @@ pub async fn run(
     options: &RunOptions,
 ) -> Result<(RollbackReport, Option<Manifest>), RestoreError> {
     let started = std::time::Instant::now();
-    let stored = plan.snapshot.clone();
-    let verified = tokio::task::spawn_blocking(move || crate::snapshot::verify(&stored))
-        .await
-        .expect("verify does not panic");
-    if let Some(problem) = verified.problems.first() {
-        return Err(RestoreError::Corrupt {
-            file: plan.snapshot.path.join(&problem.file),
-            problem: problem.problem.clone(),
-        });
-    }
+    replay::verified(&plan.snapshot).await?;
     let schema = url.schema();
     let (loaded, safety) = if options.dry_run {
         let scratch = ScratchDatabase::create(url).await?;
@@ -171,15 +162,17 @@ async fn rebuild(
     }
     let mut history_rows = 0;
     if plan.history {
-        let live = crate::catalog::tables(conn, schema)
-            .await
-            .map_err(database("reading the rebuilt catalog"))?;
         let selection = Selection {
             tables: vec![TABLE_NAME.into()],
             ..Selection::default()
         };
-        let history =
-            super::plan::plan(&plan.snapshot.manifest, &live, &[], &selection, Mode::Merge)?;
+        let history = super::plan::plan(
+            &plan.snapshot.manifest,
+            &rebuilt.live,
+            &[],
+            &selection,
+            Mode::Merge,
+        )?;
         let table = history
             .tables
             .first()
