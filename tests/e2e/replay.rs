@@ -53,15 +53,20 @@ impl Scenario {
 /// Runs the binary without a terminal, returning its output and its process id (which scratch
 /// database names carry).
 fn run_with_pid(project: &TempProject, db: &TestDb, args: &[&str]) -> (Run, u32) {
-    let child = project
+    let child = spawn(project, db, args);
+    let pid = child.id();
+    (Run(child.wait_with_output().unwrap()), pid)
+}
+
+/// Starts the binary without a terminal, its output piped.
+fn spawn(project: &TempProject, db: &TestDb, args: &[&str]) -> std::process::Child {
+    project
         .command(args, &[("DATABASE_URL", &db.url())])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    let pid = child.id();
-    (Run(child.wait_with_output().unwrap()), pid)
+        .unwrap()
 }
 
 /// Scratch databases a process with `pid` left on the server.
@@ -221,17 +226,7 @@ async fn ctrl_c_during_a_replay_drops_the_scratch_database() {
         .add_migration("20240701000000_slow", "SELECT pg_sleep(2);");
     s.db.deploy(&s.project.migrations(), 8).await;
 
-    let child = s
-        .project
-        .command(
-            &["restore", &s.id, "--yes"],
-            &[("DATABASE_URL", &s.db.url())],
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&s.project, &s.db, &["restore", &s.id, "--yes"]);
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(30);
     while scratch_databases(&s.db, pid).await == 0 {
@@ -406,4 +401,31 @@ async fn rollback_refuses_what_it_cannot_do_and_changes_nothing() {
     );
     assert_eq!(db.row_counts("public").await, counts);
     assert_eq!(project.snapshots().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_refuses_a_snapshot_of_some_tables() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    project
+        .xtask(&db, &["snapshot", "--tables", "User,_prisma_migrations"])
+        .assert_code(0);
+    let id = project.snapshots()[0].manifest.id.clone();
+    db.deploy(&project.migrations(), 7).await;
+    let counts = db.row_counts("public").await;
+
+    let run = project.xtask(&db, &["rollback", &id, "--yes"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("does not hold the tables") && stderr.contains("SystemPrompt"),
+        "{stderr}"
+    );
+    assert_eq!(
+        db.row_counts("public").await,
+        counts,
+        "the rollback was undone"
+    );
+    let applied: i64 = db.scalar("SELECT count(*) FROM _prisma_migrations").await;
+    assert_eq!(applied, 7);
 }
