@@ -500,7 +500,8 @@ async fn restore_table(
     result: &mut TableResult,
     keys_dropped: bool,
 ) -> Result<(), RestoreError> {
-    if (keys_dropped || can_copy_directly(plan, table)) && is_empty(conn, table).await? {
+    // A bulk candidate was found empty by `bulk_plan`, and nothing has written to it since.
+    if keys_dropped || (can_copy_directly(plan, table) && is_empty(conn, table).await?) {
         sqlx::query("SAVEPOINT xtask_direct")
             .execute(&mut *conn)
             .await
