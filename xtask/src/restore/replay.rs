@@ -366,7 +366,7 @@ pub async fn rebuild(
     })
 }
 
-/// Checks every data file of `snapshot` against its manifest ([`crate::snapshot::verify`]: size,
+/// Checks every data file of `snapshot` against its manifest ([`crate::snapshot::verify()`]: size,
 /// SHA-256, rows), on a blocking thread, before a replay or rollback writes anything.
 ///
 /// Errors: [`RestoreError::Corrupt`] naming the first file that does not match.
