@@ -114,7 +114,7 @@ async fn prisma_dir_from_config_and_flag() {
         .assert_code(0);
     std::fs::write(
         project.root.join("Cargo.toml"),
-        "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nprisma-dir = \"db\"\n",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.prisma-guard]\nprisma-dir = \"db\"\n",
     )
     .unwrap();
     // From a sub-folder: the workspace root is found above it.
@@ -138,7 +138,7 @@ fn unknown_config_key_is_named() {
     let project = TempProject::new();
     std::fs::write(
         project.root.join("Cargo.toml"),
-        "[workspace]\n\n[workspace.metadata.xtask]\nbackup-dir = \"snapshots\"\n",
+        "[workspace]\n\n[workspace.metadata.prisma-guard]\nbackup-dir = \"snapshots\"\n",
     )
     .unwrap();
     let run = project.xtask_with_env(&["status"], &[]);

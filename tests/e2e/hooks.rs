@@ -110,8 +110,8 @@ impl Repo {
     }
 
     /// The migrations as the library reads them.
-    fn migrations(&self) -> Vec<xtask::migrations::LocalMigration> {
-        xtask::migrations::read_folder(&self.migrations_dir()).unwrap()
+    fn migrations(&self) -> Vec<prisma_guard::migrations::LocalMigration> {
+        prisma_guard::migrations::read_folder(&self.migrations_dir()).unwrap()
     }
 
     /// The folder name of the `index`-th migration (0-based).
@@ -184,8 +184,8 @@ impl Repo {
     }
 
     /// The complete snapshots in the project's store.
-    fn snapshots(&self) -> Vec<xtask::snapshot::StoredSnapshot> {
-        xtask::snapshot::list(&self.work.join("backups")).expect("listing snapshots")
+    fn snapshots(&self) -> Vec<prisma_guard::snapshot::StoredSnapshot> {
+        prisma_guard::snapshot::list(&self.work.join("backups")).expect("listing snapshots")
     }
 }
 
@@ -455,7 +455,7 @@ fn a_foreign_hook_is_kept_only_with_force_and_still_runs() {
     assert!(
         std::fs::read_to_string(&hook)
             .unwrap()
-            .contains(xtask::workflows::hooks::MARKER)
+            .contains(prisma_guard::workflows::hooks::MARKER)
     );
     let status = repo.xtask(&["hooks", "status"], &[]);
     status.assert_code(0);

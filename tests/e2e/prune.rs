@@ -3,7 +3,7 @@
 //! `auto-prune = true` after `snapshot` and `pre-migrate`.
 
 use camino::Utf8Path;
-use xtask::snapshot::{self, NoProgress, SnapshotOptions};
+use prisma_guard::snapshot::{self, NoProgress, SnapshotOptions};
 
 use crate::support::{TempProject, TestDb};
 
@@ -11,7 +11,7 @@ use crate::support::{TempProject, TestDb};
 async fn take(project: &TempProject, db: &TestDb) -> String {
     let status = {
         let mut conn = db.connect().await;
-        xtask::migrations::status(&mut conn, &project.migrations_dir(), "public")
+        prisma_guard::migrations::status(&mut conn, &project.migrations_dir(), "public")
             .await
             .unwrap()
     };
@@ -207,7 +207,7 @@ async fn auto_prune_after_snapshot_and_pre_migrate() {
     project.seeded(&db).await;
     let manifest = project.root.join("Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text += "\n[workspace.metadata.xtask]\nauto-prune = true\nkeep-last = 2\nkeep-daily = 0\nkeep-weekly = 0\nkeep-monthly = 0\n";
+    text += "\n[workspace.metadata.prisma-guard]\nauto-prune = true\nkeep-last = 2\nkeep-daily = 0\nkeep-weekly = 0\nkeep-monthly = 0\n";
     std::fs::write(&manifest, text).unwrap();
     let mut old = Vec::new();
     for time in [

@@ -75,7 +75,7 @@ async fn all_and_config_choose_what_comes_back() {
     let manifest = std::fs::read_to_string(project.root.join("Cargo.toml")).unwrap();
     std::fs::write(
         project.root.join("Cargo.toml"),
-        format!("{manifest}\n[workspace.metadata.xtask]\nreset-command = \"builtin\"\nreset-restore = []\n"),
+        format!("{manifest}\n[workspace.metadata.prisma-guard]\nreset-command = \"builtin\"\nreset-restore = []\n"),
     )
     .unwrap();
     let run = project.xtask(&db, &["reset", "--yes"]);

@@ -715,7 +715,7 @@ async fn configured_group_replaces_the_inferred_one() {
     let s = Scenario::new().await;
     let manifest = s.project.root.join("Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text += "\n[workspace.metadata.xtask.groups]\nadmin = [\"User WHERE \\\"email\\\" LIKE 'alice%'\", \"Tag\"]\n";
+    text += "\n[workspace.metadata.prisma-guard.groups]\nadmin = [\"User WHERE \\\"email\\\" LIKE 'alice%'\", \"Tag\"]\n";
     std::fs::write(&manifest, text).unwrap();
 
     let report = s

@@ -4,15 +4,15 @@
 use std::io::Read;
 
 use futures_util::TryStreamExt;
-use xtask::migrations::StatusReport;
-use xtask::snapshot::{self, NoProgress, SnapshotOptions};
+use prisma_guard::migrations::StatusReport;
+use prisma_guard::snapshot::{self, NoProgress, SnapshotOptions};
 
 use crate::support::project::SEEDED;
 use crate::support::{TempProject, TestDb};
 
 async fn status(project: &TempProject, db: &TestDb) -> StatusReport {
     let mut conn = db.connect().await;
-    xtask::migrations::status(&mut conn, &project.migrations_dir(), "public")
+    prisma_guard::migrations::status(&mut conn, &project.migrations_dir(), "public")
         .await
         .unwrap()
 }
@@ -69,12 +69,12 @@ async fn every_table_round_trips_byte_identical() {
     let dir = project.backups_dir().join(&manifest.id);
     for table in &manifest.tables {
         let ours = decompress(&dir.join(&table.file));
-        let fresh = copy_out(&db, &xtask::sql::qualified("public", &table.name)).await;
+        let fresh = copy_out(&db, &prisma_guard::sql::qualified("public", &table.name)).await;
         assert!(ours == fresh, "{} differs from a fresh COPY", table.name);
         let count: i64 = db
             .scalar(&format!(
                 "SELECT count(*) FROM {}",
-                xtask::sql::qualified("public", &table.name)
+                prisma_guard::sql::qualified("public", &table.name)
             ))
             .await;
         assert_eq!(
@@ -471,7 +471,7 @@ async fn upload_folders_are_archived() {
     std::fs::write(project.root.join("public/uploads/dog.jpg"), b"jpeg").unwrap();
     std::fs::write(
         project.root.join("Cargo.toml"),
-        "[workspace]\n\n[workspace.metadata.xtask]\nfiles.images = [\"public/uploads\"]\n",
+        "[workspace]\n\n[workspace.metadata.prisma-guard]\nfiles.images = [\"public/uploads\"]\n",
     )
     .unwrap();
     project.xtask(&db, &["snapshot"]).assert_code(0);

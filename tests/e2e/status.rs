@@ -420,7 +420,7 @@ async fn groups_inferred_from_the_catalog() {
     assert_eq!(admins, expected);
 
     // The enum the filter came from, as the catalog reports it.
-    let enums = xtask::catalog::enums(&mut db.connect().await, "public")
+    let enums = prisma_guard::catalog::enums(&mut db.connect().await, "public")
         .await
         .unwrap();
     assert_eq!(
@@ -442,7 +442,7 @@ async fn groups_inferred_from_the_catalog() {
         "{out}"
     );
     assert!(
-        out.contains("[workspace.metadata.xtask.groups]"),
+        out.contains("[workspace.metadata.prisma-guard.groups]"),
         "tells where to correct them: {out}"
     );
     assert!(
@@ -457,7 +457,7 @@ async fn groups_from_config() {
     project.seeded(&db).await;
     std::fs::write(
         project.root.join("Cargo.toml"),
-        "[workspace]\nmembers = []\n\n[workspace.metadata.xtask.groups]\nadmin = [\"SystemPrompt\"]\n",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.prisma-guard.groups]\nadmin = [\"SystemPrompt\"]\n",
     )
     .unwrap();
     let json = project

@@ -6,12 +6,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use camino::Utf8PathBuf;
 use comfy_table::Table;
+use pg_cluster::ClusterError;
+use prisma_guard::database::DatabaseUrl;
 use xtask::bench::run::{BenchReport, Stats};
-use xtask::bench::{self, BenchOptions, BenchProgress};
-use xtask::database::DatabaseUrl;
+use xtask::bench::{self, BenchError, BenchOptions, BenchProgress};
 
-use crate::cli::BenchArgs;
-use crate::ui;
+use crate::BenchArgs;
+use prisma_guard::cli::render;
 
 struct StderrProgress;
 
@@ -21,8 +22,38 @@ impl BenchProgress for StderrProgress {
     }
 }
 
-/// `cargo xtask bench`.
-pub async fn bench(database_url: Option<String>, args: BenchArgs) -> anyhow::Result<ExitCode> {
+/// `cargo xtask bench`: runs the benchmark on a Tokio runtime of its own; errors are reported
+/// the way prisma-guard reports its own.
+pub fn main(database_url: Option<String>, args: BenchArgs) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the Tokio runtime starts");
+    match runtime.block_on(bench(database_url, args)) {
+        Ok(code) => code,
+        Err(error) => {
+            let code = prisma_guard::cli::fail(&error);
+            let ours = error.chain().find_map(|cause| {
+                cause
+                    .downcast_ref::<BenchError>()
+                    .and_then(BenchError::hint)
+                    .or_else(|| {
+                        cause
+                            .downcast_ref::<ClusterError>()
+                            .and_then(ClusterError::hint)
+                    })
+            });
+            // `fail` printed the library's hint when there is one.
+            let hint = ours.filter(|_| prisma_guard::error::hint(error.as_ref()).is_none());
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
+            code
+        }
+    }
+}
+
+async fn bench(database_url: Option<String>, args: BenchArgs) -> anyhow::Result<ExitCode> {
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: THIS BINARY IS NOT OPTIMIZED (debug build): its figures mean nothing.\n\
@@ -39,7 +70,7 @@ pub async fn bench(database_url: Option<String>, args: BenchArgs) -> anyhow::Res
         Some(raw) => (None, DatabaseUrl::parse(&raw, "--database-url")?),
         None => {
             eprintln!("bench: booting a throwaway PostgreSQL server (removed when the bench ends)");
-            let cluster = tokio::task::spawn_blocking(xtask::cluster::TempCluster::start)
+            let cluster = tokio::task::spawn_blocking(pg_cluster::TempCluster::start)
                 .await
                 .context("starting PostgreSQL")??;
             let url = DatabaseUrl::parse(&cluster.url("postgres"), "the throwaway server")?;
@@ -54,7 +85,7 @@ pub async fn bench(database_url: Option<String>, args: BenchArgs) -> anyhow::Res
             .context("reading the server version")?;
         num.parse::<u32>().ok().map(|n| n / 10000)
     };
-    let pg_bin = xtask::cluster::bin_dir(major).ok_or(xtask::cluster::ClusterError::NoBinaries)?;
+    let pg_bin = pg_cluster::bin_dir(major).ok_or(ClusterError::NoBinaries)?;
     let options = BenchOptions {
         scale: args.scale,
         runs: args.runs.max(1),
@@ -128,7 +159,7 @@ fn report_text(report: &BenchReport) -> String {
                 .unwrap_or_default(),
         ]);
     }
-    text += &ui::render(table);
+    text += &render(table);
     let mut ratios = Table::new();
     ratios.load_preset(comfy_table::presets::NOTHING);
     ratios.set_header(["target", "measured", "limit", ""]);
@@ -141,6 +172,6 @@ fn report_text(report: &BenchReport) -> String {
         ]);
     }
     text += "\n";
-    text += &ui::render(ratios);
+    text += &render(ratios);
     text
 }

@@ -1,27 +1,4 @@
-//! The engine of `cargo xtask`: pre-migration snapshots and selective restores for Prisma +
-//! PostgreSQL apps. The binary (`main.rs`) is a thin CLI over these modules; nothing here prints
-//! or prompts.
-//!
-//! - [`project`] and [`config`]: the app's root, `[workspace.metadata.xtask]`, global flags.
-//! - [`database`]: finding the URL as Prisma does, redaction, connecting.
-//! - [`migrations`]: the migrations folder vs `_prisma_migrations`, compared as Prisma does, and
-//!   a built-in Prisma-compatible deploy.
-//! - [`cluster`]: a throwaway PostgreSQL for tests, demo and benchmarks.
-//! - [`restore`]: restore groups (from config or inferred from the catalog).
-//! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
-//! - [`bench`](mod@bench): the benchmark against pg_dump/pg_restore and its data generator.
-//! - [`sql`]: identifier quoting.
-
-#![deny(clippy::print_stdout, clippy::print_stderr)]
+//! This repository's own xtask, beside prisma-guard's command line: the benchmark against
+//! pg_dump/pg_restore and its data generator. None of it ships in the product.
 
 pub mod bench;
-pub mod catalog;
-pub mod cluster;
-pub mod config;
-pub mod database;
-pub mod migrations;
-pub mod project;
-pub mod restore;
-pub mod snapshot;
-pub mod sql;
-pub mod workflows;

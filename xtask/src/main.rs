@@ -1,154 +1,80 @@
-//! The `cargo xtask` binary: parse, resolve the project once, dispatch, report errors with a
-//! hint, and return the exit code. All work happens in the `xtask` library.
+//! This repository's `cargo xtask`: exactly what a user's xtask is — prisma-guard's command line
+//! nested in its own enum — plus `demo` on a throwaway server and `bench`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench_command;
-mod cli;
-mod commands;
-mod ui;
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use camino::Utf8PathBuf;
-use clap::Parser;
-use xtask::project::{Project, ProjectOptions};
+use clap::{Args, Parser, Subcommand};
+use prisma_guard::cli::{self, GlobalArgs};
 
-use cli::{Cli, Command};
-use commands::EXIT_ERROR;
+/// Pre-migration snapshots and selective restores for Prisma + PostgreSQL apps (this
+/// repository's xtask: prisma-guard's commands, the demo on a throwaway server, the benchmark).
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, propagate_version = true)]
+struct Xtask {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Guard(cli::Command),
+    /// Benchmark snapshot and restore against pg_dump/pg_restore on a generated database.
+    ///
+    /// Boots a throwaway PostgreSQL (or, with --database-url, creates and drops its own
+    /// databases `xtask_bench_<pid>_*` on that server), generates a Prisma-style database at
+    /// --scale, then times side by side, interleaved, --runs times: our snapshot vs
+    /// `pg_dump -Fc` and `pg_dump -Fd -j 2` (and the raw COPY read), our restore vs `pg_restore
+    /// --data-only` into freshly migrated databases (each checked for identical data), peak RSS,
+    /// and `status`/the pre-push hook over 600 migrations. Prints medians, min/max and the
+    /// ratios against the targets. Run it from a release build:
+    /// `cargo run --release -p xtask -- bench`.
+    Bench(BenchArgs),
+}
+
+/// `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Size of the generated database: 1 ≈ 1M rows, ≈ 450 MiB on disk.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub scale: f64,
+    /// Rounds; every contender runs once per round, interleaved.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub runs: usize,
+    /// Parallel connections of our snapshot and of `pg_dump -Fd -j`.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+    /// Print the report as JSON on stdout (progress still goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the Tokio runtime starts");
-    // Ctrl-C drops the running command: a snapshot in progress removes its temporary folder, a
-    // restore's transaction is rolled back, a scratch database is dropped.
-    let interruptible = async {
-        tokio::select! {
-            result = run(cli) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(
-                "interrupted; nothing unfinished was kept (no partial snapshot, restore or scratch database)"
-            )),
+    let Xtask {
+        mut global,
+        command,
+    } = Xtask::parse();
+    match command {
+        Command::Guard(cli::Command::Demo) if global.database_url.is_none() => {
+            // The demo's own server: booted here, removed when this process ends.
+            println!("booting a throwaway PostgreSQL server (removed when the demo ends)...");
+            let cluster = match pg_cluster::TempCluster::start() {
+                Ok(cluster) => cluster,
+                Err(error) => return cli::fail(&anyhow::Error::new(error)),
+            };
+            global.database_url = Some(cluster.url("postgres"));
+            cli::run(cli::Cli {
+                global,
+                command: cli::Command::Demo,
+            })
         }
-    };
-    // `print!` panics when stdout is a closed pipe (`cargo xtask status | head -3`): unwind
-    // (so the running command is dropped and cleans up as on Ctrl-C), then exit quietly with
-    // 141, as a process killed by SIGPIPE does.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !is_broken_pipe(info.payload()) {
-            default_hook(info);
-        }
-    }));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime.block_on(interruptible)
-    }));
-    match outcome {
-        Ok(Ok(code)) => code,
-        Ok(Err(error)) => {
-            report(&error);
-            ExitCode::from(EXIT_ERROR)
-        }
-        Err(payload) if is_broken_pipe(payload.as_ref()) => ExitCode::from(141),
-        Err(payload) => std::panic::resume_unwind(payload),
+        Command::Guard(command) => cli::run(cli::Cli { global, command }),
+        Command::Bench(args) => bench_command::main(global.database_url, args),
     }
-}
-
-/// Whether a panic is `print!`'s "failed printing to stdout: Broken pipe".
-fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
-    let text = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied());
-    text.is_some_and(|t| t.contains("failed printing to") && t.contains("Broken pipe"))
-}
-
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Demo = cli.command {
-        // Never the app's own database: only a URL given explicitly for the demo.
-        return commands::demo(cli.global.database_url).await;
-    }
-    if let Command::Bench(args) = cli.command {
-        // Its own server or databases: never the app's database.
-        return bench_command::bench(cli.global.database_url, args).await;
-    }
-    let project = open_project(cli.global)?;
-    match cli.command {
-        Command::Status(args) => commands::status(&project, args).await,
-        Command::PreMigrate(args) => commands::pre_migrate(&project, args).await,
-        Command::Snapshot(args) => commands::snapshot(&project, args).await,
-        Command::Snapshots(args) => commands::snapshots(&project, args).await,
-        Command::Restore(args) => commands::restore(&project, args).await,
-        Command::Rollback(args) => commands::rollback(&project, args).await,
-        Command::Prune(args) => commands::prune(&project, args),
-        Command::Reset(args) => commands::reset(&project, args).await,
-        Command::Demo | Command::Bench(_) => unreachable!("handled above"),
-        Command::Hooks(args) => commands::hooks(&project, args),
-    }
-}
-
-fn open_project(global: cli::GlobalArgs) -> anyhow::Result<Project> {
-    let cwd = std::env::current_dir().context("reading the current folder")?;
-    let start_dir = Utf8PathBuf::from_path_buf(cwd)
-        .map_err(|p| anyhow::anyhow!("the current folder {} is not UTF-8", p.display()))?;
-    Ok(Project::open(ProjectOptions {
-        project_dir: global.project_dir,
-        prisma_dir: global.prisma_dir,
-        backups_dir: global.backups_dir,
-        database_url: global.database_url,
-        start_dir,
-    })?)
-}
-
-/// Prints `error: …` with its causes, then a `hint: …` when the library knows what to do.
-fn report(error: &anyhow::Error) {
-    eprintln!("error: {error}");
-    // Drivers often repeat their cause inside their own message: show each text once.
-    let mut shown = error.to_string();
-    for cause in error.chain().skip(1) {
-        let text = cause.to_string();
-        if !shown.ends_with(&text) {
-            eprintln!("  caused by: {text}");
-        }
-        shown = text;
-    }
-    if let Some(hint) = hint(error) {
-        eprintln!("hint: {hint}");
-    }
-}
-
-pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
-    use xtask::{bench, cluster, config, database, migrations, restore, snapshot, workflows};
-    error.chain().find_map(|cause| {
-        if let Some(e) = cause.downcast_ref::<bench::BenchError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<database::DatabaseError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<config::ConfigError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<migrations::StatusError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<migrations::FolderError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<migrations::DeployError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<snapshot::SnapshotError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<workflows::WorkflowError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<workflows::hooks::HookError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<restore::RestoreError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<cluster::ClusterError>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<snapshot::PruneError>() {
-            e.hint()
-        } else {
-            None
-        }
-    })
 }

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use pg_cluster::TempCluster;
+use prisma_guard::database::DatabaseUrl;
+use prisma_guard::migrations::{DeployOptions, DeployReport, LocalMigration};
+use prisma_guard::sql::{qualified, quote_ident};
 use sqlx::{Connection, PgConnection};
-use xtask::cluster::TempCluster;
-use xtask::database::DatabaseUrl;
-use xtask::migrations::{DeployOptions, DeployReport, LocalMigration};
-use xtask::sql::{qualified, quote_ident};
 
 enum Server {
     External(DatabaseUrl),
@@ -123,7 +123,7 @@ impl TestDb {
         schema: &str,
         migrations: &[LocalMigration],
         first: usize,
-    ) -> Result<DeployReport, xtask::migrations::DeployError> {
+    ) -> Result<DeployReport, prisma_guard::migrations::DeployError> {
         let mut conn = self
             .url
             .with_schema(schema)
@@ -131,7 +131,7 @@ impl TestDb {
             .await
             .expect("connecting");
         let options = DeployOptions { first: Some(first) };
-        xtask::migrations::deploy(&mut conn, schema, migrations, options).await
+        prisma_guard::migrations::deploy(&mut conn, schema, migrations, options).await
     }
 
     /// [`TestDb::deploy_into`] the `public` schema, panicking on failure.

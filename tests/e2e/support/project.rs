@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use xtask::migrations::{LocalMigration, read_folder};
+use prisma_guard::migrations::{LocalMigration, read_folder};
 
 use super::TestDb;
 
@@ -22,7 +22,10 @@ pub const SEEDED: [&str; 10] = [
 ];
 
 /// The example Prisma app the tests use.
-pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/app");
+pub const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../crates/prisma-guard/example-app"
+);
 
 /// A copy of the fixture app in a temp folder, with a Cargo workspace manifest at its root.
 pub struct TempProject {
@@ -32,7 +35,7 @@ pub struct TempProject {
 }
 
 impl TempProject {
-    /// Copies `tests/fixtures/app` into a new temp folder.
+    /// Copies the example app (`crates/prisma-guard/example-app`) into a new temp folder.
     pub fn new() -> TempProject {
         let dir = tempfile::tempdir().expect("creating a temp folder");
         let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
@@ -67,8 +70,8 @@ impl TempProject {
     }
 
     /// The complete snapshots in the store, oldest first.
-    pub fn snapshots(&self) -> Vec<xtask::snapshot::StoredSnapshot> {
-        xtask::snapshot::list(&self.backups_dir()).expect("listing snapshots")
+    pub fn snapshots(&self) -> Vec<prisma_guard::snapshot::StoredSnapshot> {
+        prisma_guard::snapshot::list(&self.backups_dir()).expect("listing snapshots")
     }
 
     /// Entries of the store other than complete snapshots (temporary folders left behind).
@@ -96,7 +99,7 @@ impl TempProject {
         db.deploy(&self.migrations(), 7).await;
     }
 
-    /// Appends `[workspace.metadata.xtask.files]` with `images = [<folders>]` to Cargo.toml.
+    /// Appends `[workspace.metadata.prisma-guard.files]` with `images = [<folders>]` to Cargo.toml.
     pub fn configure_images(&self, folders: &[&str]) {
         let manifest = self.root.join("Cargo.toml");
         let mut text = std::fs::read_to_string(&manifest).unwrap();
@@ -105,7 +108,7 @@ impl TempProject {
             .map(|f| format!("{f:?}"))
             .collect::<Vec<_>>()
             .join(", ");
-        text += &format!("\n[workspace.metadata.xtask.files]\nimages = [{list}]\n");
+        text += &format!("\n[workspace.metadata.prisma-guard.files]\nimages = [{list}]\n");
         std::fs::write(manifest, text).unwrap();
     }
 

@@ -15,10 +15,10 @@ use camino::Utf8Path;
 use sqlx::PgConnection;
 
 use super::BenchError;
-use crate::catalog;
-use crate::database::DatabaseUrl;
-use crate::migrations::{self, DeployOptions};
-use crate::sql::quote_ident;
+use prisma_guard::catalog;
+use prisma_guard::database::DatabaseUrl;
+use prisma_guard::migrations::{self, DeployOptions};
+use prisma_guard::sql::quote_ident;
 
 /// The embedded migrations folder: `(folder name, migration.sql)`, in order.
 pub const MIGRATIONS: &[(&str, &str)] = &[

@@ -11,19 +11,20 @@ pub mod run;
 pub use run::{BenchOptions, BenchProgress, BenchReport, run};
 
 use camino::{Utf8Path, Utf8PathBuf};
+use prisma_guard::error::Hint;
 
 /// Errors of the generator and the benchmark.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// Connecting failed.
     #[error(transparent)]
-    Connect(#[from] crate::database::DatabaseError),
+    Connect(#[from] prisma_guard::database::DatabaseError),
     /// The embedded migrations folder could not be read back.
     #[error(transparent)]
-    Migrations(crate::migrations::FolderError),
+    Migrations(prisma_guard::migrations::FolderError),
     /// The built-in deploy failed.
     #[error(transparent)]
-    Deploy(#[from] crate::migrations::DeployError),
+    Deploy(#[from] prisma_guard::migrations::DeployError),
     /// A query failed.
     #[error("{action}")]
     Database {

@@ -20,9 +20,9 @@ use serde::Serialize;
 
 use super::BenchError;
 use super::generate;
-use crate::catalog;
-use crate::database::DatabaseUrl;
-use crate::sql::quote_ident;
+use prisma_guard::catalog;
+use prisma_guard::database::DatabaseUrl;
+use prisma_guard::sql::quote_ident;
 
 /// The targets.
 pub mod targets {
@@ -558,7 +558,7 @@ fn write_project(project: &Utf8Path) -> Result<(), BenchError> {
     let manifest = project.join("Cargo.toml");
     std::fs::write(
         &manifest,
-        "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nmigrate-command = \"builtin\"\n",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.prisma-guard]\nmigrate-command = \"builtin\"\n",
     )
     .map_err(BenchError::io("writing", &manifest))?;
     let schema = project.join("prisma/schema.prisma");

@@ -19,7 +19,7 @@ pub struct Cli {
 }
 
 /// Flags every command takes; each overrides the key of the same name in
-/// `[workspace.metadata.xtask]`.
+/// `[workspace.metadata.prisma-guard]`.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The app's root folder [default: the Cargo workspace around the current folder].
@@ -86,7 +86,7 @@ pub enum Command {
     /// the D most recent UTC days that have snapshots; --keep-weekly by ISO week;
     /// --keep-monthly by calendar month. Never removes the newest snapshot, one taken with
     /// `snapshot --keep`, hidden temporary folders, or anything in the backups folder that is
-    /// not a complete snapshot. With `auto-prune = true` in [workspace.metadata.xtask], the
+    /// not a complete snapshot. With `auto-prune = true` in [workspace.metadata.prisma-guard], the
     /// same prune runs after each `snapshot` and `pre-migrate` snapshot.
     Prune(PruneArgs),
     /// The local dev reset: snapshot, run `reset-command`, restore what matters.
@@ -96,13 +96,15 @@ pub enum Command {
     /// `reset-restore` (default: admin), or what the flags select. Local databases only.
     #[command(after_long_help = RESET_EXIT_CODES)]
     Reset(ResetArgs),
-    /// The whole story in one command, on a throwaway database: pending migrations, the
+    /// The whole story in one command, on a database of its own: pending migrations, the
     /// snapshot, a destructive migration, a reset, and the restores.
     ///
-    /// Boots a throwaway PostgreSQL (or, with --database-url, creates and drops a demo database
-    /// on that server), loads this repository's example app at its 4th migration with seed data,
-    /// and runs the real commands, printing their output. Leaves nothing running and nothing in
-    /// your backups folder.
+    /// Creates a database `prisma_guard_demo_<pid>` on the server --database-url names (give it
+    /// the server's maintenance database, e.g. postgresql://postgres@localhost:5432/postgres),
+    /// unpacks the example app it carries into a temporary folder, loads it at its 4th migration
+    /// with seed data, and runs the real commands, printing their output. Drops that database at
+    /// the end; never touches another database, nothing is left in your backups folder. This
+    /// repository's `cargo xtask demo` boots a throwaway server instead when no URL is given.
     Demo,
     /// Install, remove or inspect the git pre-push hook.
     ///
@@ -110,34 +112,6 @@ pub enum Command {
     /// deletes a migration the remote already has (Prisma refuses to deploy an applied migration
     /// whose file changed), and snapshots the local database when migrations are pending.
     Hooks(HooksArgs),
-    /// Benchmark snapshot and restore against pg_dump/pg_restore on a generated database.
-    ///
-    /// Boots a throwaway PostgreSQL (or, with --database-url, creates and drops its own
-    /// databases `xtask_bench_<pid>_*` on that server), generates a Prisma-style database at
-    /// --scale, then times side by side, interleaved, --runs times: our snapshot vs
-    /// `pg_dump -Fc` and `pg_dump -Fd -j 2` (and the raw COPY read), our restore vs `pg_restore
-    /// --data-only` into freshly migrated databases (each checked for identical data), peak RSS,
-    /// and `status`/the pre-push hook over 600 migrations. Prints medians, min/max and the
-    /// ratios against the targets. Run it from a release build:
-    /// `cargo run --release -p xtask -- bench`.
-    Bench(BenchArgs),
-}
-
-/// `cargo xtask bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Size of the generated database: 1 ≈ 1M rows, ≈ 450 MiB on disk.
-    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
-    pub scale: f64,
-    /// Rounds; every contender runs once per round, interleaved.
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub runs: usize,
-    /// Parallel connections of our snapshot and of `pg_dump -Fd -j`.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub jobs: usize,
-    /// Print the report as JSON on stdout (progress still goes to stderr).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `cargo xtask prune`.
@@ -202,7 +176,7 @@ pub enum HookArg {
 
 const RESTORE_EXIT_CODES: &str = "\
 Groups (see `cargo xtask status`): admin, images and analytics are inferred from table names
-unless [workspace.metadata.xtask.groups] defines them.
+unless [workspace.metadata.prisma-guard.groups] defines them.
 
 Exit codes:
   0   restored (or, with --dry-run, planned and rolled back)

@@ -69,9 +69,8 @@ pub enum WorkflowError {
     },
 }
 
-impl WorkflowError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for WorkflowError {
+    fn hint(&self) -> Option<String> {
         match self {
             WorkflowError::Connect(e) => e.hint(),
             WorkflowError::Status(e) => e.hint(),
@@ -81,7 +80,7 @@ impl WorkflowError {
             WorkflowError::NotLocal { .. } => Some(
                 "reset destroys every row and is for local development databases only (localhost, 127.0.0.0/8, ::1, a Unix socket)".into(),
             ),
-            WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.xtask]".into()),
+            WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.prisma-guard]".into()),
             WorkflowError::CommandFailed { .. } => Some(
                 "the snapshot was taken before the command ran; `cargo xtask restore` puts the data back".into(),
             ),

@@ -1,5 +1,5 @@
 //! The project being worked on: its root, configuration, folders and database URL, resolved
-//! once from global flags and `[workspace.metadata.xtask]` (flags win).
+//! once from global flags and `[workspace.metadata.prisma-guard]` (flags win).
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -26,7 +26,7 @@ pub struct ProjectOptions {
 pub struct Project {
     /// The project root (the workspace root, or `--project-dir`).
     pub root: Utf8PathBuf,
-    /// `[workspace.metadata.xtask]`.
+    /// `[workspace.metadata.prisma-guard]`.
     pub config: Config,
     /// The Prisma folder (holds schema.prisma and migrations/).
     pub prisma_dir: Utf8PathBuf,

@@ -32,9 +32,8 @@ pub enum StatusError {
     Table(#[from] TableError),
 }
 
-impl StatusError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for StatusError {
+    fn hint(&self) -> Option<String> {
         match self {
             StatusError::Folder(e) => e.hint(),
             StatusError::Table(_) => None,

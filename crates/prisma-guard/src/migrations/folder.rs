@@ -35,11 +35,10 @@ pub enum FolderError {
     },
 }
 
-impl FolderError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for FolderError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
-            FolderError::Missing { .. } => "pass --prisma-dir, or set prisma-dir in [workspace.metadata.xtask]; create migrations with `npx prisma migrate dev`".into(),
+            FolderError::Missing { .. } => "pass --prisma-dir, or set prisma-dir in [workspace.metadata.prisma-guard]; create migrations with `npx prisma migrate dev`".into(),
             FolderError::NoScript { .. } => "restore the migration.sql from git, or remove the empty folder".into(),
             FolderError::Read { .. } => "check the file's permissions".into(),
         })

@@ -1,5 +1,5 @@
-//! `demo`: the example Prisma app of this repository (`tests/fixtures/app`), copied into a
-//! temporary folder and loaded into a throwaway database, so the binary can narrate the whole
+//! `demo`: the example Prisma app this crate carries (`example-app/`, embedded at build time so
+//! an installed binary has it), unpacked into a temporary folder and loaded into a throwaway database, so the binary can narrate the whole
 //! story on real output: pending migrations, the snapshot, a destructive migration, a reset, and
 //! the restores.
 
@@ -9,22 +9,33 @@ use super::WorkflowError;
 use crate::database::DatabaseUrl;
 use crate::migrations::{self, DeployOptions};
 
-/// The example app, read at run time from the repository this binary was built in.
-pub const EXAMPLE_APP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/app");
+/// The example app (`crates/prisma-guard/example-app`): schema.prisma, 7 migrations, seed.sql.
+pub static EXAMPLE_APP: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/example-app");
 
 /// The migrations the seed data is written for (the first 4 of the example app).
 pub const SEEDED_MIGRATIONS: usize = 4;
 
-/// Copies the example app into `<dir>/app` and makes it a Cargo workspace whose config uses the
+/// Unpacks the example app into `<dir>/app` and makes it a Cargo workspace whose config uses the
 /// built-in deploy and reset (no Node needed), and restores nothing after a reset (the demo
 /// restores by hand). Returns the app's root.
 ///
-/// Errors: [`WorkflowError::Io`] naming the file, e.g. when this binary was built outside the
-/// repository and the example app is not there.
+/// Errors: [`WorkflowError::Io`] naming the file.
 pub fn create_app(dir: &Utf8Path) -> Result<Utf8PathBuf, WorkflowError> {
     let root = dir.join("app");
-    copy_dir(Utf8Path::new(EXAMPLE_APP), &root)?;
-    let manifest = "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\n\
+    std::fs::create_dir_all(&root).map_err(|source| WorkflowError::Io {
+        action: "creating",
+        path: root.clone(),
+        source,
+    })?;
+    EXAMPLE_APP
+        .extract(&root)
+        .map_err(|source| WorkflowError::Io {
+            action: "unpacking the example app into",
+            path: root.clone(),
+            source,
+        })?;
+    let manifest = "[workspace]\nmembers = []\n\n[workspace.metadata.prisma-guard]\n\
                     migrate-command = \"builtin\"\nreset-command = \"builtin\"\nreset-restore = []\n";
     write(&root.join("Cargo.toml"), manifest)?;
     Ok(root)
@@ -36,32 +47,6 @@ fn write(path: &Utf8Path, text: &str) -> Result<(), WorkflowError> {
         path: path.to_owned(),
         source,
     })
-}
-
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) -> Result<(), WorkflowError> {
-    let io = |action: &'static str, path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| WorkflowError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    std::fs::create_dir_all(to).map_err(io("creating", to))?;
-    for entry in from.read_dir_utf8().map_err(io("reading", from))? {
-        let entry = entry.map_err(io("reading", from))?;
-        let target = to.join(entry.file_name());
-        if entry
-            .file_type()
-            .map_err(io("reading", entry.path()))?
-            .is_dir()
-        {
-            copy_dir(entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(io("copying", entry.path()))?;
-        }
-    }
-    Ok(())
 }
 
 /// Applies the first [`SEEDED_MIGRATIONS`] migrations with the built-in deploy and loads

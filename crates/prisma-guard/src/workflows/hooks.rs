@@ -90,9 +90,8 @@ pub enum HookError {
     },
 }
 
-impl HookError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for HookError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             HookError::NotARepository { .. } => {
                 "run it inside your app's git repository (`git init` creates one)".into()

@@ -1,14 +1,14 @@
 //! Rendering for the terminal: the only place (with `main`) that turns values into text.
 //! Renderers return strings so they can be tested; `main` prints them.
 
+use crate::database::DatabaseUrl;
+use crate::migrations::{MigrationState, StatusReport};
+use crate::project::Project;
+use crate::restore::groups::{Group, GroupSource};
+use crate::snapshot::{Manifest, StoredSnapshot};
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
-use xtask::database::DatabaseUrl;
-use xtask::migrations::{MigrationState, StatusReport};
-use xtask::project::Project;
-use xtask::restore::groups::{Group, GroupSource};
-use xtask::snapshot::{Manifest, StoredSnapshot};
 
 pub mod restore;
 
@@ -134,7 +134,7 @@ pub fn groups_text(groups: &[Group]) -> String {
     if groups.is_empty() {
         return format!(
             "Restore groups: none (no table name looks like admin, images or analytics data)\n\
-             define them in Cargo.toml under [workspace.metadata.xtask.groups], e.g.\n  {EXAMPLE}\n"
+             define them in Cargo.toml under [workspace.metadata.prisma-guard.groups], e.g.\n  {EXAMPLE}\n"
         );
     }
     let mut out = String::from("Restore groups\n");
@@ -159,9 +159,10 @@ pub fn groups_text(groups: &[Group]) -> String {
         .filter(|g| g.source == GroupSource::Inferred)
         .collect();
     if inferred.is_empty() {
-        out += "\nfrom [workspace.metadata.xtask.groups] and [workspace.metadata.xtask.files] in Cargo.toml\n";
+        out += "\nfrom [workspace.metadata.prisma-guard.groups] and [workspace.metadata.prisma-guard.files] in Cargo.toml\n";
     } else {
-        out += "\npin or correct them in Cargo.toml under [workspace.metadata.xtask.groups]:\n";
+        out +=
+            "\npin or correct them in Cargo.toml under [workspace.metadata.prisma-guard.groups]:\n";
         for group in inferred {
             let entries: Vec<String> = group
                 .tables
@@ -238,7 +239,7 @@ impl SnapshotProgress {
     }
 }
 
-impl xtask::snapshot::Progress for SnapshotProgress {
+impl crate::snapshot::Progress for SnapshotProgress {
     fn start(&self, tables: usize, _estimated_bytes: u64) {
         self.tables
             .store(tables, std::sync::atomic::Ordering::Relaxed);
@@ -304,8 +305,8 @@ pub fn pre_migrate_text(
 /// What `--apply` did and what the migrations lost.
 pub fn applied_text(
     manifest: &Manifest,
-    applied: &xtask::workflows::Applied,
-    losses: &[xtask::workflows::Loss],
+    applied: &crate::workflows::Applied,
+    losses: &[crate::workflows::Loss],
 ) -> String {
     let mut text = String::new();
     if !applied.migrations.is_empty() {
@@ -378,8 +379,8 @@ pub(crate) fn pretty(value: &serde_json::Value) -> String {
 pub fn pre_migrate_json(
     status: &StatusReport,
     manifest: Option<&Manifest>,
-    applied: Option<&xtask::workflows::Applied>,
-    losses: Option<&[xtask::workflows::Loss]>,
+    applied: Option<&crate::workflows::Applied>,
+    losses: Option<&[crate::workflows::Loss]>,
 ) -> String {
     pretty(&json!({
         "pending": status.unapplied().map(|m| &m.name).collect::<Vec<_>>(),
@@ -439,7 +440,8 @@ pub fn snapshots_table(all: &[StoredSnapshot], now: DateTime<Utc>) -> String {
     render(table)
 }
 
-pub(crate) fn render(mut table: Table) -> String {
+/// A table as text: two spaces between columns, no trailing blanks.
+pub fn render(mut table: Table) -> String {
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
@@ -554,7 +556,7 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
 }
 
 /// `snapshots verify`: one line per snapshot, then each problem naming its file.
-pub fn verify_text(reports: &[xtask::snapshot::VerifyReport]) -> String {
+pub fn verify_text(reports: &[crate::snapshot::VerifyReport]) -> String {
     let mut text = String::new();
     for report in reports {
         if report.ok() {
@@ -581,7 +583,7 @@ pub fn verify_text(reports: &[xtask::snapshot::VerifyReport]) -> String {
 
 /// `prune`: one row per snapshot, newest first: id, age, kept or removed, why kept; then a
 /// summary line with the policy.
-pub fn prune_text(outcome: &xtask::snapshot::PruneOutcome, now: DateTime<Utc>) -> String {
+pub fn prune_text(outcome: &crate::snapshot::PruneOutcome, now: DateTime<Utc>) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
     table.set_header(["id", "age", "action", "reasons"]);
@@ -619,7 +621,7 @@ pub fn prune_text(outcome: &xtask::snapshot::PruneOutcome, now: DateTime<Utc>) -
 }
 
 /// `prune --json`.
-pub fn prune_json(outcome: &xtask::snapshot::PruneOutcome) -> String {
+pub fn prune_json(outcome: &crate::snapshot::PruneOutcome) -> String {
     pretty(&json!({
         "dry_run": outcome.dry_run,
         "policy": outcome.policy,
@@ -629,7 +631,7 @@ pub fn prune_json(outcome: &xtask::snapshot::PruneOutcome) -> String {
 }
 
 /// The one stderr line after an automatic prune; `None` when nothing was removed.
-pub fn auto_prune_line(outcome: &xtask::snapshot::PruneOutcome) -> Option<String> {
+pub fn auto_prune_line(outcome: &crate::snapshot::PruneOutcome) -> Option<String> {
     if outcome.removed.is_empty() {
         return None;
     }

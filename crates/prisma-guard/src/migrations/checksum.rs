@@ -14,7 +14,7 @@ pub const CHECKSUM_LEN: usize = 64;
 /// SHA-256 of `script`, as 64 lower-case hex characters: what Prisma records.
 ///
 /// ```
-/// use xtask::migrations::checksum::{compute, matches};
+/// use prisma_guard::migrations::checksum::{compute, matches};
 /// let recorded = compute(b"CREATE TABLE \"A\" ();\n");
 /// assert_eq!(recorded.len(), 64);
 /// // The same file checked out with Windows line endings still matches.

@@ -53,7 +53,7 @@ impl Default for Policy {
 
 impl Policy {
     /// The policy from `keep-last`, `keep-daily`, `keep-weekly` and `keep-monthly` in
-    /// `[workspace.metadata.xtask]`, each falling back to [`Policy::default`].
+    /// `[workspace.metadata.prisma-guard]`, each falling back to [`Policy::default`].
     pub fn from_config(config: &Config) -> Policy {
         let default = Policy::default();
         Policy {
@@ -222,9 +222,8 @@ pub enum PruneError {
     },
 }
 
-impl PruneError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for PruneError {
+    fn hint(&self) -> Option<String> {
         match self {
             PruneError::Snapshot(e) => e.hint(),
             PruneError::NotASnapshot { .. } | PruneError::Protected { .. } => Some(
@@ -703,7 +702,7 @@ mod tests {
             // A valid removal first: the refusal must stop everything before it, too.
             let err = apply(&store, &[removal("a"), removal(id)]).unwrap_err();
             assert!(err.to_string().contains(expected), "{id}: {err}");
-            assert!(err.hint().is_some());
+            assert!(crate::error::Hint::hint(&err).is_some());
         }
         assert_eq!(entries(&store), [".tmp-x", "a", "b", "c", "d", "notes"]);
     }

@@ -105,9 +105,8 @@ pub enum SnapshotError {
     },
 }
 
-impl SnapshotError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for SnapshotError {
+    fn hint(&self) -> Option<String> {
         match self {
             SnapshotError::Io { source, .. }
                 if source.kind() == std::io::ErrorKind::PermissionDenied =>

@@ -172,9 +172,8 @@ pub enum RestoreError {
     },
 }
 
-impl RestoreError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for RestoreError {
+    fn hint(&self) -> Option<String> {
         const UNCHANGED: &str = "nothing was changed";
         Some(match self {
             RestoreError::Connect(e) => return e.hint(),
@@ -184,7 +183,7 @@ impl RestoreError {
                 "restores are for development databases; pass --allow-remote if this one is".into()
             }
             RestoreError::UnknownGroup { .. } => {
-                "`cargo xtask status` lists the groups; define more under [workspace.metadata.xtask.groups]".into()
+                "`cargo xtask status` lists the groups; define more under [workspace.metadata.prisma-guard.groups]".into()
             }
             RestoreError::UnknownTable { .. } => {
                 "`cargo xtask snapshots show` lists the snapshot's tables; names are case-sensitive".into()

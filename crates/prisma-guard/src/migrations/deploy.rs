@@ -56,9 +56,8 @@ pub enum DeployError {
     Table(#[from] super::TableError),
 }
 
-impl DeployError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for DeployError {
+    fn hint(&self) -> Option<String> {
         match self {
             DeployError::FailedBefore { name } | DeployError::MigrationFailed { name, .. } => {
                 Some(format!(

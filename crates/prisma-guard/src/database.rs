@@ -103,9 +103,8 @@ impl fmt::Display for ConnectFailure {
     }
 }
 
-impl DatabaseError {
-    /// What the user should do next, for the binary's `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for DatabaseError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             DatabaseError::NoUrl { .. } => "set DATABASE_URL (in the environment or .env) or pass --database-url".into(),
             DatabaseError::BadUrl { .. } => "use the form postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA".into(),
@@ -198,11 +197,11 @@ impl DatabaseUrl {
     /// The URL with the password replaced by `***`: the only form ever displayed.
     ///
     /// ```
-    /// use xtask::database::DatabaseUrl;
+    /// use prisma_guard::database::DatabaseUrl;
     /// let url = DatabaseUrl::parse("postgresql://app:s3cret@localhost:5432/shop?schema=app", "example")?;
     /// assert_eq!(url.redacted(), "postgresql://app:***@localhost:5432/shop");
     /// assert_eq!(url.schema(), "app");
-    /// # Ok::<(), xtask::database::DatabaseError>(())
+    /// # Ok::<(), prisma_guard::database::DatabaseError>(())
     /// ```
     pub fn redacted(&self) -> String {
         redact(&self.url)

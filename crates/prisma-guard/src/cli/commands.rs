@@ -3,17 +3,17 @@
 
 use std::process::ExitCode;
 
+use crate::project::Project;
+use crate::snapshot::{self, SnapshotOptions};
+use crate::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 use anyhow::Context;
-use xtask::project::Project;
-use xtask::snapshot::{self, SnapshotOptions};
-use xtask::workflows::{self, MigrateCommand, PreMigrate, pre_migrate::DEFAULT_MIGRATE_COMMAND};
 
-use crate::cli::{
+use crate::cli::args::{
     HookArg, HooksAction, HooksArgs, ModeArg, PreMigrateArgs, PruneArgs, ResetArgs, RestoreArgs,
     RollbackArgs, SelectionArgs, SnapshotArgs, SnapshotsAction, SnapshotsArgs, StatusArgs,
     StrategyArg,
 };
-use crate::ui;
+use crate::cli::ui;
 
 /// Exit code for errors.
 pub const EXIT_ERROR: u8 = 1;
@@ -29,18 +29,18 @@ pub async fn status(project: &Project, args: StatusArgs) -> anyhow::Result<ExitC
     let migrations = async {
         let mut conn = url.connect().await?;
         anyhow::Ok(
-            xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?,
+            crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?,
         )
     };
     let catalog = async {
         let mut conn = url.connect().await?;
-        let tables = xtask::catalog::tables(&mut conn, url.schema()).await?;
-        let enums = xtask::catalog::enums(&mut conn, url.schema()).await?;
+        let tables = crate::catalog::tables(&mut conn, url.schema()).await?;
+        let enums = crate::catalog::enums(&mut conn, url.schema()).await?;
         anyhow::Ok((tables, enums))
     };
     let (report, catalog) = tokio::join!(migrations, catalog);
     let (report, (tables, enums)) = (report?, catalog?);
-    let groups = xtask::restore::groups::resolve(&project.config, &tables, &enums);
+    let groups = crate::restore::groups::resolve(&project.config, &tables, &enums);
     if args.json {
         println!("{}", ui::status_json(&report, &groups, project, &url));
     } else {
@@ -112,7 +112,7 @@ pub async fn pre_migrate(project: &Project, args: PreMigrateArgs) -> anyhow::Res
             } else {
                 println!(
                     "nothing pending: {} migrations applied; no snapshot taken (--force takes one anyway)",
-                    status.count(xtask::migrations::MigrationState::Applied)
+                    status.count(crate::migrations::MigrationState::Applied)
                 );
             }
             ui::warn_all(&ui::status_warnings(&status));
@@ -170,7 +170,7 @@ pub async fn snapshot(project: &Project, args: SnapshotArgs) -> anyhow::Result<E
     let url = project.database_url()?;
     let status = {
         let mut conn = url.connect().await?;
-        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
     };
     let mut options = snapshot_options(project, &args.reason, args.jobs);
     options.tag = args.tag;
@@ -289,7 +289,7 @@ pub async fn snapshots(project: &Project, args: SnapshotsArgs) -> anyhow::Result
 
 /// `cargo xtask restore`.
 pub async fn restore(project: &Project, args: RestoreArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore;
+    use crate::restore;
 
     let url = project.database_url()?;
     restore::check_target(&url, args.allow_remote)?;
@@ -355,8 +355,8 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 }
 
 impl SelectionArgs {
-    fn into_selection(self) -> xtask::restore::Selection {
-        let mut selection = xtask::restore::Selection {
+    fn into_selection(self) -> crate::restore::Selection {
+        let mut selection = crate::restore::Selection {
             only: self.only,
             skip: self.skip,
             tables: self.tables,
@@ -380,8 +380,8 @@ fn run_options(
     project: &Project,
     dry_run: bool,
     safety_snapshot: bool,
-) -> xtask::restore::RunOptions {
-    xtask::restore::RunOptions {
+) -> crate::restore::RunOptions {
+    crate::restore::RunOptions {
         dry_run,
         safety_snapshot,
         project_root: project.root.clone(),
@@ -391,9 +391,9 @@ fn run_options(
     }
 }
 
-fn prepare_options(project: &Project, strategy: StrategyArg) -> xtask::restore::PrepareOptions {
-    use xtask::restore::Strategy;
-    xtask::restore::PrepareOptions {
+fn prepare_options(project: &Project, strategy: StrategyArg) -> crate::restore::PrepareOptions {
+    use crate::restore::Strategy;
+    crate::restore::PrepareOptions {
         strategy: match strategy {
             StrategyArg::Auto => Strategy::Auto,
             StrategyArg::Replay => Strategy::Replay,
@@ -406,7 +406,7 @@ fn prepare_options(project: &Project, strategy: StrategyArg) -> xtask::restore::
 
 /// `cargo xtask rollback`.
 pub async fn rollback(project: &Project, args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore::{self, rollback};
+    use crate::restore::{self, rollback};
 
     let url = project.database_url()?;
     if !url.is_local() {
@@ -456,19 +456,19 @@ pub async fn rollback(project: &Project, args: RollbackArgs) -> anyhow::Result<E
 }
 
 impl ModeArg {
-    fn into_mode(self) -> xtask::restore::Mode {
+    fn into_mode(self) -> crate::restore::Mode {
         match self {
-            ModeArg::Merge => xtask::restore::Mode::Merge,
-            ModeArg::Upsert => xtask::restore::Mode::Upsert,
-            ModeArg::Replace => xtask::restore::Mode::Replace,
+            ModeArg::Merge => crate::restore::Mode::Merge,
+            ModeArg::Upsert => crate::restore::Mode::Upsert,
+            ModeArg::Replace => crate::restore::Mode::Replace,
         }
     }
 }
 
 /// `cargo xtask reset`.
 pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCode> {
-    use xtask::restore;
-    use xtask::workflows::reset::{self as reset_flow, DEFAULT_RESET_COMMAND};
+    use crate::restore;
+    use crate::workflows::reset::{self as reset_flow, DEFAULT_RESET_COMMAND};
 
     let url = project.database_url()?;
     reset_flow::check_local(&url)?;
@@ -506,7 +506,7 @@ pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCod
 
     let status = {
         let mut conn = url.connect().await?;
-        xtask::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
     };
     let options = snapshot_options(project, "reset", 2);
     let progress = ui::SnapshotProgress::new();
@@ -572,29 +572,27 @@ pub async fn reset(project: &Project, args: ResetArgs) -> anyhow::Result<ExitCod
 
 /// `cargo xtask demo`.
 pub async fn demo(database_url: Option<String>) -> anyhow::Result<ExitCode> {
-    use xtask::database::DatabaseUrl;
-    use xtask::workflows::demo;
+    use crate::database::DatabaseUrl;
+    use crate::workflows::demo;
 
     let temp = tempfile::Builder::new()
-        .prefix("xtask-demo-")
+        .prefix("prisma-guard-demo-")
         .tempdir()
         .context("creating a temporary folder")?;
     let dir = camino::Utf8Path::from_path(temp.path())
         .context("the temporary folder's path is not UTF-8")?;
     let app = demo::create_app(dir)?;
-    let name = format!("xtask_demo_{}", std::process::id());
-    let (_cluster, admin) = match database_url {
-        Some(raw) => (None, DatabaseUrl::parse(&raw, "--database-url")?),
-        None => {
-            println!("booting a throwaway PostgreSQL server (removed when the demo ends)...");
-            let cluster = tokio::task::spawn_blocking(xtask::cluster::TempCluster::start)
-                .await
-                .context("starting PostgreSQL")??;
-            let url = DatabaseUrl::parse(&cluster.url("postgres"), "the throwaway server")?;
-            (Some(cluster), url)
-        }
+    let name = format!("prisma_guard_demo_{}", std::process::id());
+    // Never the app's own database: only a server named explicitly for the demo.
+    let Some(raw) = database_url else {
+        anyhow::bail!(
+            "the demo needs a PostgreSQL server to create its own database on: pass --database-url \
+             postgresql://USER@localhost:5432/postgres (a database prisma_guard_demo_<pid> is created \
+             there and dropped at the end)"
+        );
     };
-    let create = format!("CREATE DATABASE {}", xtask::sql::quote_ident(&name));
+    let admin = DatabaseUrl::parse(&raw, "--database-url")?;
+    let create = format!("CREATE DATABASE {}", crate::sql::quote_ident(&name));
     sqlx::raw_sql(&create)
         .execute(&mut admin.connect().await?)
         .await
@@ -603,28 +601,28 @@ pub async fn demo(database_url: Option<String>) -> anyhow::Result<ExitCode> {
     let outcome = demo_story(&app, &url).await;
     let drop = format!(
         "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        xtask::sql::quote_ident(&name)
+        crate::sql::quote_ident(&name)
     );
     if let Ok(mut conn) = admin.connect().await {
         let _ = sqlx::raw_sql(&drop).execute(&mut conn).await;
     }
     outcome?;
-    println!("\nthe demo database, its snapshots and the throwaway server are removed now.");
+    println!("\nthe demo database and its snapshots are removed now.");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn demo_story(
     app: &camino::Utf8Path,
-    url: &xtask::database::DatabaseUrl,
+    url: &crate::database::DatabaseUrl,
 ) -> anyhow::Result<()> {
-    use xtask::workflows::demo;
+    use crate::workflows::demo;
 
     demo::load(url, app).await?;
     println!(
         "\nThe example Prisma app ({} migrations) is loaded at its 4th migration with seed data:\n\
          admin users, system prompts, posts, products with images, page views. The last 3 migrations\n\
          were just pulled; one renames User.name, one drops Post.legacyHtml.",
-        xtask::migrations::read_folder(&app.join("prisma/migrations"))?.len()
+        crate::migrations::read_folder(&app.join("prisma/migrations"))?.len()
     );
     demo_step(app, url, "Which migrations are pending?", &["status"])?;
     demo_step(
@@ -682,7 +680,7 @@ async fn demo_story(
 /// Runs this binary with `args` in the demo app, its output going straight to ours.
 fn demo_step(
     app: &camino::Utf8Path,
-    url: &xtask::database::DatabaseUrl,
+    url: &crate::database::DatabaseUrl,
     title: &str,
     args: &[&str],
 ) -> anyhow::Result<()> {
@@ -708,8 +706,8 @@ fn demo_step(
 /// `cargo xtask pre-migrate --hook pre-push`: what the installed git hook runs. Blocks (exit 1)
 /// only for edited or deleted pushed migrations; database trouble warns and lets the push go.
 async fn pre_push(project: &Project, args: PreMigrateArgs) -> anyhow::Result<ExitCode> {
+    use crate::workflows::hooks;
     use std::io::Read;
-    use xtask::workflows::hooks;
 
     let mut input = String::new();
     std::io::stdin()
@@ -725,7 +723,7 @@ async fn pre_push(project: &Project, args: PreMigrateArgs) -> anyhow::Result<Exi
     }
     let let_through = |error: &anyhow::Error| {
         eprintln!("warning: cannot check the local database ({error}); the push goes on");
-        if let Some(hint) = crate::hint(error) {
+        if let Some(hint) = crate::cli::hint(error) {
             eprintln!("hint: {hint}");
         }
         Ok(ExitCode::SUCCESS)
@@ -773,7 +771,7 @@ async fn pre_push(project: &Project, args: PreMigrateArgs) -> anyhow::Result<Exi
 
 /// `cargo xtask hooks install|uninstall|status`.
 pub fn hooks(project: &Project, args: HooksArgs) -> anyhow::Result<ExitCode> {
-    use xtask::workflows::hooks::{self, InstallOutcome, Installed, Uninstall};
+    use crate::workflows::hooks::{self, InstallOutcome, Installed, Uninstall};
 
     let show = |path: &camino::Utf8Path| project.display_path(path).to_string();
     match args.action {

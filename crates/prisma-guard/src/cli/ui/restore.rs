@@ -1,12 +1,12 @@
 //! Rendering for `cargo xtask restore`: the plan before confirmation, the result after.
 
+use crate::database::DatabaseUrl;
+use crate::restore::rollback::{RollbackPlan, RollbackReport};
+use crate::restore::{Mode, Prepared, RestoreReport, Strategy};
+use crate::snapshot::Manifest;
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
-use xtask::database::DatabaseUrl;
-use xtask::restore::rollback::{RollbackPlan, RollbackReport};
-use xtask::restore::{Mode, Prepared, RestoreReport, Strategy};
-use xtask::snapshot::Manifest;
 
 use super::{age, pretty, render};
 
@@ -234,7 +234,7 @@ pub fn json(
         })
         .collect();
     let sum =
-        |f: fn(&xtask::restore::TableResult) -> u64| -> u64 { report.tables.iter().map(f).sum() };
+        |f: fn(&crate::restore::TableResult) -> u64| -> u64 { report.tables.iter().map(f).sum() };
     pretty(&json!({
         "snapshot": { "id": m.id, "created_at": m.created_at, "reason": m.reason },
         "database": url.redacted(),

@@ -1,7 +1,7 @@
 //! Restore groups: named sets of tables, each optionally with a row filter, plus upload folders.
 //!
-//! A group comes from `[workspace.metadata.xtask.groups]` (`admin = ["User WHERE role = 'ADMIN'",
-//! "SystemPrompt"]`) and `[workspace.metadata.xtask.files]` (`images = ["public/uploads"]`).
+//! A group comes from `[workspace.metadata.prisma-guard.groups]` (`admin = ["User WHERE role = 'ADMIN'",
+//! "SystemPrompt"]`) and `[workspace.metadata.prisma-guard.files]` (`images = ["public/uploads"]`).
 //! The standard groups `admin`, `images` and `analytics` that are not configured are inferred
 //! from the live catalog's table names, word by word (`SystemPrompt` is "system" + "prompt";
 //! `Blog` is not "log"), and for user tables from their columns (a `role` enum with `ADMIN`, an
@@ -88,8 +88,8 @@ pub struct GroupTable {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupSource {
-    /// `[workspace.metadata.xtask.groups]` (or, for a group with only folders,
-    /// `[workspace.metadata.xtask.files]`).
+    /// `[workspace.metadata.prisma-guard.groups]` (or, for a group with only folders,
+    /// `[workspace.metadata.prisma-guard.files]`).
     Config,
     /// Inferred from the live catalog's table and column names.
     Inferred,
@@ -102,7 +102,7 @@ pub struct Group {
     pub name: String,
     /// The tables: in config order when configured, by name when inferred.
     pub tables: Vec<GroupTable>,
-    /// Upload folders from `[workspace.metadata.xtask.files]`, relative to the project root.
+    /// Upload folders from `[workspace.metadata.prisma-guard.files]`, relative to the project root.
     pub folders: Vec<Utf8PathBuf>,
     /// Where the tables came from.
     pub source: GroupSource,
@@ -615,8 +615,8 @@ mod tests {
 
     #[test]
     fn config_overrides_admin_and_images_stays_inferred() {
-        let config = Config::parse(
-            "[workspace.metadata.xtask]\ngroups.admin = [\"SystemPrompt\"]\ngroups.content = [\"Post WHERE published\", \"Tag\"]\n",
+        let config = Config::parse_file(
+            "groups.admin = [\"SystemPrompt\"]\ngroups.content = [\"Post WHERE published\", \"Tag\"]\n",
         )
         .unwrap();
         let groups = resolve(&config, &fixture(), &fixture_enums());
@@ -641,8 +641,7 @@ mod tests {
 
     #[test]
     fn configured_tables_are_not_inferred_elsewhere() {
-        let config =
-            Config::parse("[workspace.metadata.xtask]\ngroups.keep = [\"Image\"]\n").unwrap();
+        let config = Config::parse_file("groups.keep = [\"Image\"]\n").unwrap();
         let groups = resolve(&config, &fixture(), &fixture_enums());
         assert_eq!(group_of(&groups, "Image").as_deref(), Some("keep"));
         let images = groups.iter().find(|g| g.name == "images").unwrap();
@@ -651,8 +650,8 @@ mod tests {
 
     #[test]
     fn files_are_attached() {
-        let config = Config::parse(
-            "[workspace.metadata.xtask]\nfiles.images = [\"public/uploads\"]\nfiles.docs = [\"public/docs\", \"private\"]\ngroups.admin = []\n",
+        let config = Config::parse_file(
+            "files.images = [\"public/uploads\"]\nfiles.docs = [\"public/docs\", \"private\"]\ngroups.admin = []\n",
         )
         .unwrap();
         let groups = resolve(&config, &fixture(), &fixture_enums());

@@ -1,0 +1,355 @@
+//! The user's configuration and the project root it is found in.
+//!
+//! The lookup, in one place ([`find_project_root`], then [`Config::load`]):
+//! 1. The project root is `--project-dir`, else the nearest folder at or above the current one
+//!    that holds a `prisma-guard.toml`, a `Cargo.toml` with a `[workspace]` table, a `prisma/`
+//!    folder or a `package.json` — the Cargo workspace of a cargo-xtask app, the package of a
+//!    Node-only Prisma app.
+//! 2. The configuration is `[workspace.metadata.prisma-guard]` in the root's `Cargo.toml`, else
+//!    the top level of the root's `prisma-guard.toml`, else the defaults. Both at once is an
+//!    error (two sources could name different backup folders).
+//!
+//! Every key is optional. An unknown key is an error that names it, so a typo is never silently
+//! ignored.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Deserialize;
+
+/// Errors while finding the project or reading its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No project root above the starting folder.
+    #[error(
+        "no project found in {start} or any folder above it (looked for prisma-guard.toml, a Cargo workspace, prisma/ and package.json)"
+    )]
+    NoWorkspace {
+        /// The folder the search started from.
+        start: Utf8PathBuf,
+    },
+    /// Both `Cargo.toml` and `prisma-guard.toml` configure the tool.
+    #[error("both {cargo} ([workspace.metadata.prisma-guard]) and {file} configure prisma-guard")]
+    Ambiguous {
+        /// The Cargo.toml.
+        cargo: Utf8PathBuf,
+        /// The prisma-guard.toml.
+        file: Utf8PathBuf,
+    },
+    /// The manifest could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The Cargo.toml.
+        path: Utf8PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file or its `[workspace.metadata.prisma-guard]` table is malformed (unknown key,
+    /// wrong type).
+    #[error("invalid configuration in {path}: {message}")]
+    Invalid {
+        /// The Cargo.toml.
+        path: Utf8PathBuf,
+        /// What the TOML parser said, naming the key.
+        message: String,
+    },
+}
+
+impl crate::error::Hint for ConfigError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ConfigError::NoWorkspace { .. } => {
+                "run inside your app (the folder holding prisma/), or pass --project-dir".into()
+            }
+            ConfigError::Ambiguous { file, .. } => {
+                format!("keep one: move the keys into Cargo.toml and delete {file}, or the other way round")
+            }
+            ConfigError::Read { .. } => "check that the file exists and is readable".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, auto-prune".into(),
+        })
+    }
+}
+
+/// `[workspace.metadata.prisma-guard]` or `prisma-guard.toml`: every key optional, kebab-case, unknown keys rejected.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    /// The Prisma folder, relative to the project root (default `prisma`).
+    pub prisma_dir: Option<Utf8PathBuf>,
+    /// The snapshot store, relative to the project root (default `backups`).
+    pub backups_dir: Option<Utf8PathBuf>,
+    /// The command that applies pending migrations (default `npx prisma migrate deploy`; the
+    /// value `builtin` uses this tool's own Prisma-compatible deploy).
+    pub migrate_command: Option<String>,
+    /// The command that resets the database (default `npx prisma migrate reset --force`; the
+    /// value `builtin` drops and recreates the working schema and applies every migration).
+    pub reset_command: Option<String>,
+    /// The groups `reset` restores when no selection flag is given (default `["admin"]`).
+    pub reset_restore: Option<Vec<String>>,
+    /// Named table groups: group name → tables, each optionally with a row filter
+    /// (`"User WHERE role = 'ADMIN'"`).
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Upload folders per group, relative to the project root (`images = ["public/uploads"]`).
+    #[serde(default)]
+    pub files: BTreeMap<String, Vec<Utf8PathBuf>>,
+    /// `prune`: keep this many newest snapshots (default 10).
+    pub keep_last: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent UTC days (default 7).
+    pub keep_daily: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent ISO weeks (default 4).
+    pub keep_weekly: Option<u32>,
+    /// `prune`: keep the newest snapshot of each of this many most recent months (default 12).
+    pub keep_monthly: Option<u32>,
+    /// Prune after each snapshot taken by `snapshot` and `pre-migrate` (default false).
+    pub auto_prune: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    workspace: Option<Workspace>,
+}
+
+#[derive(Deserialize)]
+struct Workspace {
+    metadata: Option<Metadata>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    #[serde(rename = "prisma-guard")]
+    prisma_guard: Option<Config>,
+}
+
+/// The configuration file of a project that is not a Cargo workspace.
+pub const CONFIG_FILE: &str = "prisma-guard.toml";
+
+impl Config {
+    /// Reads the configuration of the project at `root`: `[workspace.metadata.prisma-guard]` in
+    /// `<root>/Cargo.toml`, else `<root>/prisma-guard.toml`, else the defaults.
+    ///
+    /// Errors: [`ConfigError::Read`] when a file exists but cannot be read,
+    /// [`ConfigError::Invalid`] for bad TOML, an unknown key or a wrong type,
+    /// [`ConfigError::Ambiguous`] when both files configure the tool.
+    pub fn load(root: &Utf8Path) -> Result<Config, ConfigError> {
+        let cargo = root.join("Cargo.toml");
+        let file = root.join(CONFIG_FILE);
+        let from_cargo = match read_optional(&cargo)? {
+            Some(text) => Config::parse(&text).map_err(|message| ConfigError::Invalid {
+                path: cargo.clone(),
+                message,
+            })?,
+            None => None,
+        };
+        let from_file = match read_optional(&file)? {
+            Some(text) => {
+                Some(
+                    Config::parse_file(&text).map_err(|message| ConfigError::Invalid {
+                        path: file.clone(),
+                        message,
+                    })?,
+                )
+            }
+            None => None,
+        };
+        match (from_cargo, from_file) {
+            (Some(_), Some(_)) => Err(ConfigError::Ambiguous { cargo, file }),
+            (Some(config), None) | (None, Some(config)) => Ok(config),
+            (None, None) => Ok(Config::default()),
+        }
+    }
+
+    /// Parses `[workspace.metadata.prisma-guard]` out of a Cargo.toml's text: `None` when the
+    /// table is absent; the error is the parser's message, naming the key.
+    pub fn parse(manifest: &str) -> Result<Option<Config>, String> {
+        let manifest: Manifest = toml::from_str(manifest).map_err(|e| e.message().to_string())?;
+        Ok(manifest
+            .workspace
+            .and_then(|w| w.metadata)
+            .and_then(|m| m.prisma_guard))
+    }
+
+    /// Parses a `prisma-guard.toml` (the keys at its top level).
+    pub fn parse_file(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+}
+
+fn read_optional(path: &Utf8Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Finds the project root: the nearest folder at or above `start` that holds a
+/// `prisma-guard.toml`, a `Cargo.toml` with a `[workspace]` table (as `cargo` resolves the
+/// workspace root), a `prisma/` folder or a `package.json`.
+///
+/// Errors with [`ConfigError::NoWorkspace`] when there is none.
+pub fn find_project_root(start: &Utf8Path) -> Result<Utf8PathBuf, ConfigError> {
+    let is_workspace = |dir: &Utf8Path| {
+        std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|text| {
+            text.parse::<toml::Table>()
+                .is_ok_and(|table| table.contains_key("workspace"))
+        })
+    };
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join(CONFIG_FILE).is_file()
+                || is_workspace(dir)
+                || dir.join("prisma").is_dir()
+                || dir.join("package.json").is_file()
+        })
+        .map(Utf8Path::to_owned)
+        .ok_or_else(|| ConfigError::NoWorkspace {
+            start: start.to_owned(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_optional() {
+        assert_eq!(Config::parse("[workspace]\nmembers = []\n").unwrap(), None);
+        assert_eq!(Config::parse("[package]\nname = \"x\"\n").unwrap(), None);
+        assert_eq!(Config::parse_file("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_all_keys() {
+        let config = Config::parse(
+            r#"
+[workspace.metadata.prisma-guard]
+prisma-dir = "db/prisma"
+backups-dir = ".snapshots"
+migrate-command = "builtin"
+reset-command = "pnpm prisma migrate reset --force"
+reset-restore = ["admin", "content"]
+groups.admin = ["User WHERE role = 'ADMIN'", "SystemPrompt"]
+files.images = ["public/uploads"]
+"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            config.prisma_dir.as_deref(),
+            Some(Utf8Path::new("db/prisma"))
+        );
+        assert_eq!(
+            config.backups_dir.as_deref(),
+            Some(Utf8Path::new(".snapshots"))
+        );
+        assert_eq!(config.migrate_command.as_deref(), Some("builtin"));
+        assert_eq!(
+            config.reset_restore.as_deref(),
+            Some(&["admin".to_string(), "content".to_string()][..])
+        );
+        assert_eq!(
+            config.groups["admin"],
+            ["User WHERE role = 'ADMIN'", "SystemPrompt"]
+        );
+        assert_eq!(
+            config.files["images"],
+            [Utf8PathBuf::from("public/uploads")]
+        );
+    }
+
+    #[test]
+    fn reads_prune_keys() {
+        let config = Config::parse(
+            "[workspace.metadata.prisma-guard]\nkeep-last = 3\nkeep-daily = 0\nkeep-weekly = 2\nkeep-monthly = 6\nauto-prune = true\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (
+                config.keep_last,
+                config.keep_daily,
+                config.keep_weekly,
+                config.keep_monthly
+            ),
+            (Some(3), Some(0), Some(2), Some(6))
+        );
+        assert_eq!(config.auto_prune, Some(true));
+        let err = Config::parse("[workspace.metadata.prisma-guard]\nkeep-last = -1\n").unwrap_err();
+        assert!(err.contains("invalid value"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err =
+            Config::parse("[workspace.metadata.prisma-guard]\nbackup-dir = \"b\"\n").unwrap_err();
+        assert!(err.contains("unknown field `backup-dir`"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let err = Config::parse("[workspace.metadata.prisma-guard]\nprisma-dir = 3\n").unwrap_err();
+        assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn project_root_is_the_workspace_above() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"xtask\"]\n",
+        )
+        .unwrap();
+        let member = root.join("xtask/src");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            root.join("xtask/Cargo.toml"),
+            "[package]\nname = \"xtask\"\n",
+        )
+        .unwrap();
+        assert_eq!(find_project_root(&member).unwrap(), root);
+    }
+
+    #[test]
+    fn a_node_project_is_found_by_its_prisma_folder_and_reads_prisma_guard_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("prisma/migrations")).unwrap();
+        std::fs::write(root.join("package.json"), "{}").unwrap();
+        std::fs::write(root.join(CONFIG_FILE), "backups-dir = \".snapshots\"\n").unwrap();
+        let below = root.join("src/lib");
+        std::fs::create_dir_all(&below).unwrap();
+        assert_eq!(find_project_root(&below).unwrap(), root);
+        let config = Config::load(root).unwrap();
+        assert_eq!(
+            config.backups_dir.as_deref(),
+            Some(Utf8Path::new(".snapshots"))
+        );
+    }
+
+    #[test]
+    fn two_sources_of_configuration_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\n[workspace.metadata.prisma-guard]\nbackups-dir = \"a\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join(CONFIG_FILE), "backups-dir = \"b\"\n").unwrap();
+        let err = Config::load(root).unwrap_err();
+        assert!(matches!(err, ConfigError::Ambiguous { .. }), "{err}");
+        std::fs::write(root.join(CONFIG_FILE), "backup-dir = \"b\"\n").unwrap();
+        let err = Config::load(root).unwrap_err().to_string();
+        assert!(
+            err.contains("prisma-guard.toml") && err.contains("backup-dir"),
+            "{err}"
+        );
+    }
+}

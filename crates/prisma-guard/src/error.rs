@@ -1,0 +1,108 @@
+//! What the library's errors share: [`Hint`], the next step a user should take, found by
+//! [`hint`] anywhere in an error's chain; and the two causes most of them wrap, a file operation
+//! ([`IoError`]) and a query ([`QueryError`]).
+
+use std::error::Error;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// An error that knows what the user should do next (the CLI's `hint:` line).
+pub trait Hint: Error {
+    /// One sentence, lowercase, no trailing period; `None` when there is nothing to add.
+    fn hint(&self) -> Option<String>;
+}
+
+/// The hint of the first error in `error`'s chain (itself, then its sources) that is one of this
+/// library's error types and has a hint.
+pub fn hint(error: &(dyn Error + 'static)) -> Option<String> {
+    std::iter::successors(Some(error), |&e| e.source()).find_map(hint_of)
+}
+
+fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
+    macro_rules! first_of {
+        ($($ty:ty),* $(,)?) => {
+            $(if let Some(e) = error.downcast_ref::<$ty>() {
+                return e.hint();
+            })*
+        };
+    }
+    first_of!(
+        crate::config::ConfigError,
+        crate::database::DatabaseError,
+        crate::migrations::StatusError,
+        crate::migrations::FolderError,
+        crate::migrations::DeployError,
+        crate::snapshot::SnapshotError,
+        crate::snapshot::PruneError,
+        crate::restore::RestoreError,
+        crate::workflows::WorkflowError,
+        crate::workflows::hooks::HookError,
+        IoError,
+    );
+    None
+}
+
+/// A file or folder operation failed: `"{action} {path}"`, with the I/O error as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {path}")]
+pub struct IoError {
+    /// What was being done: `creating`, `writing`, `reading`, ...
+    pub action: &'static str,
+    /// The file or folder.
+    pub path: Utf8PathBuf,
+    /// The I/O error (disk full, permission denied, ...).
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    /// For `map_err`: `std::fs::read(&path).map_err(IoError::at("reading", &path))`.
+    pub fn at(action: &'static str, path: &Utf8Path) -> impl FnOnce(std::io::Error) -> IoError {
+        let path = path.to_owned();
+        move |source| IoError {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// Whether the disk (or the user's quota) is full: `ENOSPC`, or `EDQUOT`.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self.source.raw_os_error(), Some(28 | 122))
+    }
+}
+
+impl Hint for IoError {
+    fn hint(&self) -> Option<String> {
+        if self.is_disk_full() {
+            return Some(
+                "the disk is full: free some space (`prune` removes old snapshots)".into(),
+            );
+        }
+        match self.source.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                Some(format!("check the permissions of {}", self.path))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A query or a COPY stream failed: `"{action}"`, with the driver's error as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{action}")]
+pub struct QueryError {
+    /// What was being done, naming the table when there is one.
+    pub action: String,
+    /// The driver's error.
+    #[source]
+    pub source: sqlx::Error,
+}
+
+impl QueryError {
+    /// For `map_err`: `query.execute(c).await.map_err(QueryError::at("reading the catalog"))`.
+    pub fn at(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> QueryError {
+        let action = action.into();
+        move |source| QueryError { action, source }
+    }
+}

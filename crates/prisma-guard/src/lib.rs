@@ -1,0 +1,26 @@
+//! The engine of `cargo xtask`: pre-migration snapshots and selective restores for Prisma +
+//! PostgreSQL apps. The binary (`main.rs`) is a thin CLI over these modules; nothing here prints
+//! or prompts.
+//!
+//! - [`project`] and [`config`]: the app's root, `[workspace.metadata.prisma-guard]`, global flags.
+//! - [`database`]: finding the URL as Prisma does, redaction, connecting.
+//! - [`migrations`]: the migrations folder vs `_prisma_migrations`, compared as Prisma does, and
+//!   a built-in Prisma-compatible deploy.
+//! - [`restore`]: restore groups (from config or inferred from the catalog).
+//! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
+//! - [`sql`]: identifier quoting.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod catalog;
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod migrations;
+pub mod project;
+pub mod restore;
+pub mod snapshot;
+pub mod sql;
+pub mod workflows;
