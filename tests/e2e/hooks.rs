@@ -430,7 +430,7 @@ fn a_foreign_hook_is_kept_only_with_force_and_still_runs() {
     run.assert_code(1);
     assert!(
         run.stderr()
-            .contains("was not written by cargo xtask; it was left as is"),
+            .contains("was not written by prisma-guard; it was left as is"),
         "{}",
         run.stderr()
     );

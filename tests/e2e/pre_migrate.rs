@@ -39,7 +39,7 @@ async fn pending_migrations_are_snapshotted_first() {
         "{out}"
     );
     assert!(
-        out.contains(&format!("restore with: cargo xtask restore {id}\n")),
+        out.contains(&format!("restore with: `cargo xtask restore {id}`\n")),
         "{out}"
     );
     assert_eq!(stored.manifest.reason, "pre-migrate");
@@ -103,7 +103,7 @@ async fn apply_builtin_reports_lost_rows() {
     assert!(out.contains("applied 4 migration(s):"), "{out}");
     assert!(
         out.contains(&format!(
-            "  PageView: {anonymous} of {before} rows lost\n    restore with: cargo xtask restore {id} --tables PageView\n"
+            "  PageView: {anonymous} of {before} rows lost\n    restore with: `cargo xtask restore {id} --tables PageView`\n"
         )),
         "{out}"
     );

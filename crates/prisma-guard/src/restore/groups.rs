@@ -5,7 +5,7 @@
 //! The standard groups `admin`, `images` and `analytics` that are not configured are inferred
 //! from the live catalog's table names, word by word (`SystemPrompt` is "system" + "prompt";
 //! `Blog` is not "log"), and for user tables from their columns (a `role` enum with `ADMIN`, an
-//! `isAdmin` boolean). `cargo xtask status` shows the result so the user can pin or correct it.
+//! `isAdmin` boolean). `prisma-guard status` shows the result so the user can pin or correct it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

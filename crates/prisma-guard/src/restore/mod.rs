@@ -183,10 +183,10 @@ impl crate::error::Hint for RestoreError {
                 "restores are for development databases; pass --allow-remote if this one is".into()
             }
             RestoreError::UnknownGroup { .. } => {
-                "`cargo xtask status` lists the groups; define more under [workspace.metadata.prisma-guard.groups]".into()
+                "`prisma-guard status` lists the groups; define more under [workspace.metadata.prisma-guard.groups]".into()
             }
             RestoreError::UnknownTable { .. } => {
-                "`cargo xtask snapshots show` lists the snapshot's tables; names are case-sensitive".into()
+                "`prisma-guard snapshots show` lists the snapshot's tables; names are case-sensitive".into()
             }
             RestoreError::Unrestorable { names, .. } => {
                 format!("leave them out with --exclude {names}; {UNCHANGED}")
@@ -195,7 +195,7 @@ impl crate::error::Hint for RestoreError {
                 format!("leave one of these tables out with --exclude; {UNCHANGED}")
             }
             RestoreError::Corrupt { .. } | RestoreError::UnsafeEntry { .. } => format!(
-                "{UNCHANGED}; this snapshot cannot be trusted (`cargo xtask snapshots verify --all`), restore an older one"
+                "{UNCHANGED}; this snapshot cannot be trusted (`prisma-guard snapshots verify --all`), restore an older one"
             ),
             RestoreError::OutsideReference { table, .. } => format!(
                 "{UNCHANGED}; add {table} to the selection, use --mode merge or upsert, or delete those rows first"
@@ -214,10 +214,10 @@ impl crate::error::Hint for RestoreError {
             ),
             RestoreError::Deploy(e) => return e.hint(),
             RestoreError::RollbackImpossible { .. } => format!(
-                "{UNCHANGED}; `cargo xtask restore` can still bring the data back by matching column names"
+                "{UNCHANGED}; `prisma-guard restore` can still bring the data back by matching column names"
             ),
             RestoreError::Incomplete { .. } => format!(
-                "{UNCHANGED}; roll back to a snapshot of the whole database (`cargo xtask snapshots` lists them), or restore this one with `cargo xtask restore`"
+                "{UNCHANGED}; roll back to a snapshot of the whole database (`prisma-guard snapshots` lists them), or restore this one with `prisma-guard restore`"
             ),
             RestoreError::Io { .. } => {
                 "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()

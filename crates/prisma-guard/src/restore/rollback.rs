@@ -1,4 +1,4 @@
-//! `cargo xtask rollback`: put a database back exactly as it was when a snapshot was taken —
+//! `prisma-guard rollback`: put a database back exactly as it was when a snapshot was taken —
 //! schema, data and `_prisma_migrations` — the undo for "my migration went wrong".
 //!
 //! In one transaction: the working schema is dropped and recreated, the snapshot's applied

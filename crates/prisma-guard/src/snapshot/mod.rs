@@ -123,19 +123,19 @@ impl crate::error::Hint for SnapshotError {
             }
             SnapshotError::Connect(e) => e.hint(),
             SnapshotError::UnknownTable { .. } => Some(
-                "`cargo xtask status` lists the schema; names are case-sensitive, as in Prisma"
+                "`prisma-guard status` lists the schema; names are case-sensitive, as in Prisma"
                     .into(),
             ),
             SnapshotError::Corrupt { .. } | SnapshotError::UnsafePath { .. } => Some(
-                "this snapshot cannot be trusted; run `cargo xtask snapshots verify --all`".into(),
+                "this snapshot cannot be trusted; run `prisma-guard snapshots verify --all`".into(),
             ),
             SnapshotError::UnknownFormat { .. } => {
                 Some("use the version of this tool that wrote it".into())
             }
             SnapshotError::NotFound { .. } | SnapshotError::Ambiguous { .. } => {
-                Some("`cargo xtask snapshots` lists them".into())
+                Some("`prisma-guard snapshots` lists them".into())
             }
-            SnapshotError::Empty { .. } => Some("take one with `cargo xtask snapshot`".into()),
+            SnapshotError::Empty { .. } => Some("take one with `prisma-guard snapshot`".into()),
             SnapshotError::Io { .. } => None,
         }
     }

@@ -227,7 +227,7 @@ impl crate::error::Hint for PruneError {
         match self {
             PruneError::Snapshot(e) => e.hint(),
             PruneError::NotASnapshot { .. } | PruneError::Protected { .. } => Some(
-                "nothing was removed; run `cargo xtask prune --dry-run` to see the current plan"
+                "nothing was removed; run `prisma-guard prune --dry-run` to see the current plan"
                     .into(),
             ),
             PruneError::Remove { .. } => Some(

@@ -19,7 +19,7 @@ pub struct MigrationInfo {
     pub reason: String,
     /// When.
     pub taken_at: DateTime<Utc>,
-    /// The command line that took it, e.g. `cargo xtask pre-migrate`.
+    /// The command line that took it, e.g. `prisma-guard pre-migrate`.
     pub command: String,
     /// Whether `_prisma_migrations` existed.
     pub migrations_table: bool,

@@ -50,7 +50,7 @@ pub enum HookError {
         output: String,
     },
     /// A `pre-push` hook that is not ours is in the way.
-    #[error("{path} exists and was not written by cargo xtask; it was left as is")]
+    #[error("{path} exists and was not written by prisma-guard; it was left as is")]
     Foreign {
         /// The hook file.
         path: Utf8PathBuf,
@@ -98,7 +98,7 @@ impl crate::error::Hint for HookError {
             }
             HookError::Git { .. } => "check that `git` works in the project folder".into(),
             HookError::Foreign { .. } => format!(
-                "`cargo xtask hooks install --force` keeps it as {KEPT_HOOK} and runs it from ours"
+                "`prisma-guard hooks install --force` keeps it as {KEPT_HOOK} and runs it from ours"
             ),
             HookError::KeptExists { .. } => {
                 format!("merge or remove {KEPT_HOOK} first, then install again")
@@ -235,7 +235,7 @@ pub fn locate(project_root: &Utf8Path) -> Result<HookLocation, HookError> {
 /// The hook script: POSIX sh, marked with [`MARKER`]. It saves git's stdin, runs a kept
 /// `pre-push.local` first with the same stdin and arguments (its failure fails the push), changes
 /// into the project root (`project_subdir` below the work tree's top level), then runs
-/// `cargo xtask pre-migrate --hook pre-push "$@"` — or `$XTASK_BIN pre-migrate --hook pre-push
+/// `prisma-guard pre-migrate --hook pre-push "$@"` — or `$XTASK_BIN pre-migrate --hook pre-push
 /// "$@"` when `XTASK_BIN` names a built binary — with the same stdin.
 pub fn script(project_subdir: &str) -> String {
     let cd_subdir = if project_subdir.is_empty() {
@@ -246,7 +246,7 @@ pub fn script(project_subdir: &str) -> String {
     format!(
         r#"#!/bin/sh
 {MARKER}
-# Written by `cargo xtask hooks install`; `cargo xtask hooks uninstall` removes it.
+# Written by `prisma-guard hooks install`; `prisma-guard hooks uninstall` removes it.
 # Blocks a push that edits or deletes a Prisma migration the remote already has, and snapshots
 # the local database when migrations are pending. A hook that was here before is kept as
 # {KEPT_HOOK} and runs first. Set XTASK_BIN to run a built xtask binary instead of cargo.

@@ -82,7 +82,7 @@ impl crate::error::Hint for WorkflowError {
             ),
             WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.prisma-guard]".into()),
             WorkflowError::CommandFailed { .. } => Some(
-                "the snapshot was taken before the command ran; `cargo xtask restore` puts the data back".into(),
+                "the snapshot was taken before the command ran; `prisma-guard restore` puts the data back".into(),
             ),
         }
     }

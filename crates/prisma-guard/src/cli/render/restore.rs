@@ -1,4 +1,4 @@
-//! Rendering for `cargo xtask restore`: the plan before confirmation, the result after.
+//! Rendering for `prisma-guard restore`: the plan before confirmation, the result after.
 
 use crate::database::DatabaseUrl;
 use crate::restore::rollback::{RollbackPlan, RollbackReport};
@@ -181,7 +181,7 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     }
     if let Some(safety) = safety {
         text.push_str(&format!(
-            "safety snapshot {} holds the tables as they were; undo with: cargo xtask restore {} --mode replace\n",
+            "safety snapshot {} holds the tables as they were; undo with: `prisma-guard restore {} --mode replace`\n",
             safety.id, safety.id
         ));
     }
@@ -303,7 +303,7 @@ pub fn rollback_plan_text(
     });
     if !m.files.is_empty() {
         text.push_str(
-            "files       upload folders are not touched (`cargo xtask restore` brings them back)\n",
+            "files       upload folders are not touched (`prisma-guard restore` brings them back)\n",
         );
     }
     if dry_run {
@@ -337,7 +337,7 @@ pub fn rollback_report_text(report: &RollbackReport, safety: Option<&Manifest>) 
     ));
     if let Some(safety) = safety {
         text.push_str(&format!(
-            "safety snapshot {} holds the database as it was; undo with: cargo xtask rollback {}\n",
+            "safety snapshot {} holds the database as it was; undo with: `prisma-guard rollback {}`\n",
             safety.id, safety.id
         ));
     }

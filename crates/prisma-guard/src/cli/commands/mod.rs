@@ -1,0 +1,103 @@
+//! One file per subcommand: its clap args and its `run`, which turns the args into the engine's
+//! options, calls the engine and renders what it returns. Shared here: the options every
+//! snapshot, restore and rollback is taken with.
+
+pub mod demo;
+pub mod hooks;
+pub mod pre_migrate;
+mod pre_push;
+pub mod prune;
+pub mod reset;
+pub mod restore;
+pub mod rollback;
+pub mod snapshot;
+pub mod snapshots;
+pub mod status;
+
+use crate::project::Project;
+use crate::snapshot::{self as store, SnapshotOptions};
+
+use super::printer::Printer;
+use super::render;
+
+pub(super) fn snapshot_options(project: &Project, reason: &str, jobs: usize) -> SnapshotOptions {
+    let mut options = SnapshotOptions::new(reason, &project.root);
+    options.jobs = jobs.max(1);
+    options.files = project.config.files.clone();
+    options.command = command_line();
+    options.git = store::sidecar::git_info(&project.root);
+    options
+}
+
+pub(super) fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // --database-url may hold a password: never record it.
+    let mut shown = Vec::new();
+    let mut hide_next = false;
+    for arg in args {
+        if hide_next {
+            shown.push("***".to_string());
+            hide_next = false;
+        } else if arg == "--database-url" {
+            hide_next = true;
+            shown.push(arg);
+        } else if arg.starts_with("--database-url=") {
+            shown.push("--database-url=***".to_string());
+        } else {
+            shown.push(arg);
+        }
+    }
+    format!("{} {}", super::program::name(), shell_words::join(shown))
+}
+
+/// With `auto-prune = true`: prunes by the configured policy after a snapshot was taken and
+/// says in one line on stderr what went. A failure is a warning: the snapshot stands.
+pub(super) fn auto_prune(project: &Project, printer: Printer) -> Result<(), super::OutputError> {
+    if project.config.auto_prune != Some(true) {
+        return Ok(());
+    }
+    let policy = store::Policy::from_config(&project.config);
+    match store::prune(&project.backups_dir, &policy, false) {
+        Ok(outcome) => {
+            if let Some(line) = render::prune::auto_prune_line(&outcome) {
+                printer.err_line(format_args!("{line}"))?;
+            }
+        }
+        Err(error) => printer.err_line(format_args!(
+            "warning: auto-prune failed: {error}; the snapshot was kept"
+        ))?,
+    }
+    Ok(())
+}
+
+/// How a restore or rollback runs in `project`.
+pub(super) fn run_options(
+    project: &Project,
+    dry_run: bool,
+    safety_snapshot: bool,
+) -> crate::restore::RunOptions {
+    crate::restore::RunOptions {
+        dry_run,
+        safety_snapshot,
+        project_root: project.root.clone(),
+        store: project.backups_dir.clone(),
+        migrations_dir: project.migrations_dir(),
+        command: command_line(),
+    }
+}
+
+pub(super) fn prepare_options(
+    project: &Project,
+    strategy: crate::cli::args::StrategyArg,
+) -> crate::restore::PrepareOptions {
+    use crate::restore::Strategy;
+    crate::restore::PrepareOptions {
+        strategy: match strategy {
+            crate::cli::args::StrategyArg::Auto => Strategy::Auto,
+            crate::cli::args::StrategyArg::Replay => Strategy::Replay,
+            crate::cli::args::StrategyArg::Map => Strategy::Map,
+        },
+        migrations_dir: project.migrations_dir(),
+        store: project.backups_dir.clone(),
+    }
+}

@@ -1,0 +1,149 @@
+//! `pre-migrate`: the main job: when migrations are pending, snapshot first (and with `--apply`, apply them and report the losses).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::cli::exit;
+use crate::cli::printer::Printer;
+use crate::cli::render;
+use crate::project::Project;
+use crate::workflows::{self, MigrateCommand, PreMigrate};
+
+pub(crate) const PRE_MIGRATE_EXIT_CODES: &str = "\
+Exit codes:
+  0   success (snapshot taken, nothing pending, or migrations applied)
+  1   error (nothing is kept of a snapshot that failed)
+  2   usage error
+  10  with --check and without --apply: migrations are pending (the snapshot was taken)";
+
+/// `prisma-guard pre-migrate`.
+#[derive(Debug, Args)]
+pub struct PreMigrateArgs {
+    /// Snapshot even when nothing is pending.
+    #[arg(long)]
+    pub force: bool,
+    /// After the snapshot, apply the migrations with `migrate-command` (default
+    /// `npx prisma migrate deploy`; `builtin` uses this tool's Prisma-compatible deploy) and
+    /// report the tables that lost data.
+    #[arg(long)]
+    pub apply: bool,
+    /// Override `migrate-command` for this run (implies nothing without --apply).
+    #[arg(long, value_name = "COMMAND")]
+    pub migrate_command: Option<String>,
+    /// Exit with 10 when migrations are pending and were not applied.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Parallel connections reading tables.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+    /// Run as a git hook (what the installed hook calls): `pre-push` reads git's lines on stdin,
+    /// blocks a push that edits or deletes a migration the remote has, and snapshots (reason
+    /// `pre-push`) when migrations are pending; an unreachable database only warns.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with_all = ["apply", "check", "json", "force", "migrate_command"])]
+    pub hook: Option<HookArg>,
+    /// With --hook pre-push: the remote's name, as git passes it.
+    #[arg(requires = "hook")]
+    pub remote: Option<String>,
+    /// With --hook pre-push: the remote's URL, as git passes it.
+    #[arg(requires = "hook")]
+    pub remote_url: Option<String>,
+}
+
+/// Git hooks `pre-migrate --hook` can run as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookArg {
+    /// Read git's pre-push lines on stdin; block edits of pushed migrations; snapshot when
+    /// migrations are pending; never prompt.
+    PrePush,
+}
+
+/// `prisma-guard pre-migrate`.
+pub(crate) async fn run(
+    project: &Project,
+    args: PreMigrateArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    if let Some(HookArg::PrePush) = args.hook {
+        return super::pre_push::run(project, args, printer).await;
+    }
+    let url = project.database_url()?;
+    let command = args
+        .migrate_command
+        .clone()
+        .or_else(|| project.config.migrate_command.clone())
+        .unwrap_or_else(|| workflows::pre_migrate::DEFAULT_MIGRATE_COMMAND.to_string());
+    let command = MigrateCommand::parse(&command)?;
+    let options = super::snapshot_options(project, "pre-migrate", args.jobs);
+    let progress = render::SnapshotProgress::new();
+    let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;
+    progress.finish();
+    let (status, manifest, elapsed) = match outcome {
+        PreMigrate::NothingPending { status } => {
+            if args.json {
+                printer.line(render::snapshot::pre_migrate_json(
+                    &status, None, None, None,
+                ))?;
+            } else {
+                printer.line(format_args!("nothing pending: {} migrations applied; no snapshot taken (--force takes one anyway)",
+                    status.count(crate::migrations::MigrationState::Applied)))?;
+            }
+            printer.warn_all(&render::status::status_warnings(&status))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        PreMigrate::Taken {
+            status,
+            manifest,
+            elapsed,
+        } => (status, manifest, elapsed),
+    };
+    printer.warn_all(&render::status::status_warnings(&status))?;
+    if !args.json {
+        printer.out(render::snapshot::pre_migrate_text(
+            project, &status, &manifest, elapsed,
+        ))?;
+    }
+    super::auto_prune(project, printer)?;
+    if !args.apply {
+        if args.json {
+            printer.line(render::snapshot::pre_migrate_json(
+                &status,
+                Some(&manifest),
+                None,
+                None,
+            ))?;
+        }
+        let pending = status.unapplied().next().is_some();
+        return Ok(ExitCode::from(if args.check && pending {
+            exit::PENDING
+        } else {
+            0
+        }));
+    }
+    printer.err_line(format_args!(
+        "applying migrations with {}",
+        command.display()
+    ))?;
+    let applied = workflows::apply(project, &url, &command)
+        .await
+        .with_context(|| format!("the snapshot {} is kept", manifest.id))?;
+    if !applied.output.is_empty() {
+        printer.err(&applied.output)?;
+    }
+    let losses = workflows::losses(&url, &manifest).await?;
+    if args.json {
+        printer.line(render::snapshot::pre_migrate_json(
+            &status,
+            Some(&manifest),
+            Some(&applied),
+            Some(&losses),
+        ))?;
+    } else {
+        printer.out(render::snapshot::applied_text(&manifest, &applied, &losses))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

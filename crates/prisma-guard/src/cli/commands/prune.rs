@@ -1,0 +1,63 @@
+//! `prune`: remove old snapshots by a retention policy.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::printer::Printer;
+use crate::cli::render;
+use crate::project::Project;
+use crate::snapshot;
+
+/// `prisma-guard prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the N newest snapshots [default: config `keep-last`, else 10].
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<u32>,
+    /// Keep the newest snapshot of each of the D most recent UTC days that have snapshots
+    /// [default: config `keep-daily`, else 7].
+    #[arg(long, value_name = "D")]
+    pub keep_daily: Option<u32>,
+    /// Keep the newest snapshot of each of the W most recent ISO weeks that have snapshots
+    /// [default: config `keep-weekly`, else 4].
+    #[arg(long, value_name = "W")]
+    pub keep_weekly: Option<u32>,
+    /// Keep the newest snapshot of each of the M most recent calendar months that have
+    /// snapshots [default: config `keep-monthly`, else 12].
+    #[arg(long, value_name = "M")]
+    pub keep_monthly: Option<u32>,
+    /// List what would be removed and why each kept one is kept; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the decisions as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `prisma-guard prune`: flags over config over the defaults (10/7/4/12).
+pub(crate) fn run(
+    project: &Project,
+    args: PruneArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    let config = snapshot::Policy::from_config(&project.config);
+    let policy = snapshot::Policy {
+        keep_last: args.keep_last.unwrap_or(config.keep_last),
+        keep_daily: args.keep_daily.unwrap_or(config.keep_daily),
+        keep_weekly: args.keep_weekly.unwrap_or(config.keep_weekly),
+        keep_monthly: args.keep_monthly.unwrap_or(config.keep_monthly),
+    };
+    let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
+    if args.json {
+        printer.line(render::prune::prune_json(&outcome))?;
+    } else if outcome.decisions.is_empty() {
+        printer.line(format_args!(
+            "no snapshots in {}",
+            project.display_path(&project.backups_dir)
+        ))?;
+    } else {
+        printer.out(render::prune::prune_text(&outcome, chrono::Utc::now()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

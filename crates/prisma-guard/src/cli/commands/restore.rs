@@ -1,0 +1,118 @@
+//! `restore`: put a snapshot's data back, across schema changes.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::args::{ModeArg, SelectionArgs, StrategyArg};
+use crate::cli::exit;
+use crate::cli::printer::Printer;
+use crate::cli::render;
+use crate::project::Project;
+use crate::snapshot;
+
+pub(crate) const RESTORE_EXIT_CODES: &str = "\
+Groups (see `prisma-guard status`): admin, images and analytics are inferred from table names
+unless [workspace.metadata.prisma-guard.groups] defines them.
+
+Exit codes:
+  0   restored (or, with --dry-run, planned and rolled back)
+  1   error or refusal; the database is unchanged
+  2   usage error";
+
+/// `prisma-guard restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The snapshot id (or a unique prefix) [default: the newest that is not a `pre-restore`
+    /// safety snapshot].
+    #[arg(conflicts_with = "latest")]
+    pub id: Option<String>,
+    /// Restore the newest snapshot that is not a `pre-restore` safety snapshot (the default
+    /// when no id is given; name a safety snapshot by id to restore it).
+    #[arg(long)]
+    pub latest: bool,
+    /// What to restore.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// How restored rows meet existing rows.
+    #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
+    pub mode: ModeArg,
+    /// How the rows reach today's schema: replay the migrations since the snapshot on its data,
+    /// or map columns by name; `auto` replays when possible and says why not.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+    pub strategy: StrategyArg,
+    /// Run the whole restore in a transaction that is rolled back, and report what it did.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Do not take the `pre-restore` safety snapshot first.
+    #[arg(long)]
+    pub no_safety_snapshot: bool,
+    /// Allow a database that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Print the plan and the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `prisma-guard restore`.
+pub(crate) async fn run(
+    project: &Project,
+    args: RestoreArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    use crate::restore;
+
+    let url = project.database_url()?;
+    restore::check_target(&url, args.allow_remote)?;
+    let snapshot = match &args.id {
+        Some(id) => snapshot::find(&project.backups_dir, id)?,
+        None => restore::default_snapshot(&project.backups_dir)?,
+    };
+    let selection = args.selection.into_selection();
+    let mode = args.mode.into_mode();
+    let options = super::prepare_options(project, args.strategy);
+    let prepared =
+        restore::prepare(&url, &project.config, snapshot, &selection, mode, &options).await?;
+    let plan_text = render::restore::plan_text(&prepared, &url, chrono::Utc::now());
+    if args.json {
+        printer.err(format_args!("{plan_text}"))?;
+    } else {
+        printer.out(format_args!("{plan_text}"))?;
+    }
+    restore::refuse_unrestorable(&prepared.plan)?;
+    if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
+        anyhow::bail!("nothing to restore with this selection; nothing was changed");
+    }
+    if !args.dry_run && !args.yes {
+        let question = format!(
+            "Restore {} rows of {} tables into {}?",
+            prepared.plan.snapshot_rows(),
+            prepared.plan.tables.len(),
+            url.database_name()
+        );
+        if !crate::cli::prompt::confirm(&question)? {
+            printer.err_line("cancelled; nothing was changed")?;
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+    }
+    let options = super::run_options(project, args.dry_run, !args.no_safety_snapshot);
+    let (report, safety) = restore::run(&url, &prepared, &options).await?;
+    if args.json {
+        printer.line(render::restore::json(
+            &prepared,
+            &url,
+            &report,
+            safety.as_ref(),
+        ))?;
+    } else {
+        printer.out(format_args!(
+            "\n{}",
+            render::restore::report_text(&report, safety.as_ref())
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+//! `snapshot`: take a snapshot now.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::printer::Printer;
+use crate::cli::render;
+use crate::project::Project;
+use crate::snapshot;
+
+/// `prisma-guard snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// A label kept in the manifest and the snapshot's name.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Keep this snapshot forever: `prune` never removes it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Why it is taken; part of the name.
+    #[arg(long, default_value = "manual")]
+    pub reason: String,
+    /// Only these tables (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub tables: Vec<String>,
+    /// Leave these tables out (comma-separated, exact names).
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,..")]
+    pub exclude: Vec<String>,
+    /// Keep no snapshot when the data equals the newest snapshot's (compared by content
+    /// fingerprint, after reading everything).
+    #[arg(long)]
+    pub if_changed: bool,
+    /// Print the manifest summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Parallel connections reading tables.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+}
+
+/// `prisma-guard snapshot`.
+pub(crate) async fn run(
+    project: &Project,
+    args: SnapshotArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    let url = project.database_url()?;
+    let status = {
+        let mut conn = url.connect().await?;
+        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+    };
+    let mut options = super::snapshot_options(project, &args.reason, args.jobs);
+    options.tag = args.tag;
+    options.keep = args.keep;
+    options.tables = args.tables;
+    options.exclude = args.exclude;
+    let progress = render::SnapshotProgress::new();
+    let started = std::time::Instant::now();
+    let taken = if args.if_changed {
+        snapshot::take_if_changed(&url, &project.backups_dir, &status, &options, &progress).await?
+    } else {
+        Some(snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?)
+    };
+    progress.finish();
+    let took = taken.is_some();
+    match taken {
+        None => {
+            let latest = snapshot::latest(&project.backups_dir)?;
+            printer.line(format_args!(
+                "unchanged: the data equals snapshot {}; no snapshot taken",
+                latest.manifest.id
+            ))?;
+        }
+        Some(manifest) if args.json => {
+            printer.line(render::snapshot::manifest_summary_json(&manifest))?
+        }
+        Some(manifest) => printer.out(render::snapshot::saved_text(
+            project,
+            &manifest,
+            started.elapsed(),
+        ))?,
+    }
+    if took {
+        super::auto_prune(project, printer)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,12 @@
+//! Exit codes, the same for every command (each command's `--help` lists those it uses).
+
+/// Success.
+pub const SUCCESS: u8 = 0;
+/// An error or a refusal; nothing was changed.
+pub const ERROR: u8 = 1;
+/// `--check`: migrations are pending, nothing else is wrong.
+pub const PENDING: u8 = 10;
+/// `--check`: a migration is failed, edited or missing locally, or the histories diverge.
+pub const PROBLEMS: u8 = 11;
+/// stdout was closed by its reader (`| head`), as for a process killed by SIGPIPE (128 + 13).
+pub const CLOSED_PIPE: u8 = 141;
