@@ -5,6 +5,7 @@
 
 mod support;
 
+mod adoption;
 mod bench;
 mod cli;
 mod demo;

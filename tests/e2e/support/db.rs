@@ -40,6 +40,12 @@ fn server() -> &'static Server {
     })
 }
 
+/// The test server's maintenance database (`postgres`), with its password if any: for commands
+/// that create databases of their own on the server, such as `demo`.
+pub fn server_url() -> String {
+    server().admin_url().expose_secret().to_string()
+}
+
 /// A database of its own for one test; dropped when the test ends.
 pub struct TestDb {
     /// The database's name.

@@ -480,7 +480,7 @@ mod tests {
         }
     }
 
-    /// The fixture app's tables (tests/fixtures/app), in no particular order.
+    /// The fixture app's tables (crates/prisma-guard/example-app), in no particular order.
     fn fixture() -> Vec<Table> {
         vec![
             table("User", &[("id", "integer"), ("role", "\"Role\"")]),

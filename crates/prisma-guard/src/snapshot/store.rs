@@ -20,6 +20,56 @@ pub struct StoredSnapshot {
     pub sidecar: Option<MigrationInfo>,
 }
 
+/// The file the store keeps itself out of git with, written when the store is created.
+pub const GITIGNORE: &str = ".gitignore";
+
+const GITIGNORE_TEXT: &str = "# Written by prisma-guard: snapshots hold your data (password hashes, tokens, \
+                              emails); never commit them.\n*\n";
+
+/// Creates the store folder (0700, parents too) when it is missing, with a [`GITIGNORE`] that
+/// ignores everything in it (itself included), so `git add -A` never stages a snapshot. An
+/// existing folder is left as it is.
+///
+/// Errors: [`SnapshotError::Io`] naming the folder or the file.
+pub fn create(store: &Utf8Path) -> Result<(), SnapshotError> {
+    if store.is_dir() {
+        return Ok(());
+    }
+    super::write::create_dir_private(store, true)?;
+    let path = store.join(GITIGNORE);
+    std::fs::write(&path, GITIGNORE_TEXT).map_err(|source| SnapshotError::Io {
+        action: "writing",
+        path,
+        source,
+    })
+}
+
+/// The files inside snapshot folders of `store` that git tracks in the repository around
+/// `project_root` (`git ls-files`), relative to the project root. Empty when the project is not
+/// in a git work tree or git is not installed: this is a warning, never an error.
+pub fn tracked_by_git(project_root: &Utf8Path, store: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let relative = store.strip_prefix(project_root).unwrap_or(store);
+    let output = std::process::Command::new("git")
+        .args(["ls-files", "-z", "--"])
+        .arg(relative.as_str())
+        .current_dir(project_root)
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Some(output) = output.ok().filter(|o| o.status.success()) else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&output.stdout)
+        .split('\0')
+        .filter(|path| !path.is_empty())
+        .map(Utf8PathBuf::from)
+        // Files directly in the store (its README, .gitignore) are not snapshot data.
+        .filter(|path| {
+            path.strip_prefix(relative)
+                .is_ok_and(|inner| inner.components().count() > 1)
+        })
+        .collect()
+}
+
 /// Lists the snapshots in `store`, oldest first. A missing store lists nothing.
 ///
 /// Errors: [`SnapshotError::Io`] when the folder cannot be read; a folder with a corrupt or

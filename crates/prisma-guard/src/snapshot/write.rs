@@ -133,7 +133,7 @@ async fn write(
     progress: &dyn Progress,
     unless_fingerprint: Option<&str>,
 ) -> Result<Option<Manifest>, SnapshotError> {
-    create_dir_private(store, true)?;
+    super::store::create(store)?;
     let created_at = Utc::now();
     let id = unique_id(
         store,
