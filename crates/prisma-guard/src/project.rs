@@ -1,10 +1,15 @@
 //! The project being worked on: its root, configuration, folders and database URL, resolved
-//! once from global flags and `[workspace.metadata.prisma-guard]` (flags win).
+//! once from global flags and the configuration ([`crate::config`] says where it is found).
+//!
+//! Every setting that has a flag, a config key and a default is resolved here and only here:
+//! the flag wins, then the key, then the default.
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::config::{self, Config, ConfigError};
 use crate::database::{self, DatabaseError, DatabaseUrl, UrlLookup};
+use crate::snapshot::Policy;
+use crate::workflows::{MigrateCommand, WorkflowError};
 
 /// Global settings from the command line; each overrides the config key of the same name.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +31,7 @@ pub struct ProjectOptions {
 pub struct Project {
     /// The project root (the workspace root, or `--project-dir`).
     pub root: Utf8PathBuf,
-    /// `[workspace.metadata.prisma-guard]`.
+    /// The configuration (`[workspace.metadata.prisma-guard]` or `prisma-guard.toml`).
     pub config: Config,
     /// The Prisma folder (holds schema.prisma and migrations/).
     pub prisma_dir: Utf8PathBuf,
@@ -61,6 +66,40 @@ impl Project {
         })
     }
 
+    /// The command `pre-migrate --apply` runs: `flag` (`--migrate-command`), else the key
+    /// `migrate-command`, else `npx prisma migrate deploy`; `builtin` is the built-in deploy.
+    ///
+    /// Errors: [`WorkflowError::BadCommand`] for an empty or badly quoted command.
+    pub fn migrate_command(&self, flag: Option<&str>) -> Result<MigrateCommand, WorkflowError> {
+        let text = flag
+            .or(self.config.migrate_command.as_deref())
+            .unwrap_or(crate::workflows::pre_migrate::DEFAULT_MIGRATE_COMMAND);
+        MigrateCommand::parse(text)
+    }
+
+    /// The command `reset` runs: `flag` (`--reset-command`), else the key `reset-command`, else
+    /// `npx prisma migrate reset --force`; `builtin` drops the schema and deploys every migration.
+    ///
+    /// Errors: [`WorkflowError::BadCommand`] for an empty or badly quoted command.
+    pub fn reset_command(&self, flag: Option<&str>) -> Result<MigrateCommand, WorkflowError> {
+        let text = flag
+            .or(self.config.reset_command.as_deref())
+            .unwrap_or(crate::workflows::reset::DEFAULT_RESET_COMMAND);
+        MigrateCommand::parse(text)
+    }
+
+    /// The retention policy `prune` applies: each of `flags` over its config key
+    /// (`keep-last`, `keep-daily`, `keep-weekly`, `keep-monthly`) over the defaults 10/7/4/12.
+    pub fn retention(&self, flags: RetentionFlags) -> Policy {
+        let config = Policy::from_config(&self.config);
+        Policy {
+            keep_last: flags.keep_last.unwrap_or(config.keep_last),
+            keep_daily: flags.keep_daily.unwrap_or(config.keep_daily),
+            keep_weekly: flags.keep_weekly.unwrap_or(config.keep_weekly),
+            keep_monthly: flags.keep_monthly.unwrap_or(config.keep_monthly),
+        }
+    }
+
     /// `<prisma-dir>/migrations`.
     pub fn migrations_dir(&self) -> Utf8PathBuf {
         self.prisma_dir.join("migrations")
@@ -89,4 +128,17 @@ impl Project {
     pub fn display_path<'a>(&self, path: &'a Utf8Path) -> &'a Utf8Path {
         path.strip_prefix(&self.root).unwrap_or(path)
     }
+}
+
+/// `prune`'s flags, each overriding its config key in [`Project::retention`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetentionFlags {
+    /// `--keep-last`.
+    pub keep_last: Option<u32>,
+    /// `--keep-daily`.
+    pub keep_daily: Option<u32>,
+    /// `--keep-weekly`.
+    pub keep_weekly: Option<u32>,
+    /// `--keep-monthly`.
+    pub keep_monthly: Option<u32>,
 }

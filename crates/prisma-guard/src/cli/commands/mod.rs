@@ -56,7 +56,7 @@ pub(super) fn auto_prune(project: &Project, printer: Printer) -> Result<(), supe
     if project.config.auto_prune != Some(true) {
         return Ok(());
     }
-    let policy = store::Policy::from_config(&project.config);
+    let policy = project.retention(Default::default());
     match store::prune(&project.backups_dir, &policy, false) {
         Ok(outcome) => {
             if let Some(line) = render::prune::auto_prune_line(&outcome) {

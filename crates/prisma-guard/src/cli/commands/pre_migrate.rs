@@ -9,7 +9,7 @@ use crate::cli::exit;
 use crate::cli::printer::Printer;
 use crate::cli::render;
 use crate::project::Project;
-use crate::workflows::{self, MigrateCommand, PreMigrate};
+use crate::workflows::{self, PreMigrate};
 
 pub(crate) const PRE_MIGRATE_EXIT_CODES: &str = "\
 Exit codes:
@@ -72,12 +72,7 @@ pub(crate) async fn run(
         return super::pre_push::run(project, args, printer).await;
     }
     let url = project.database_url()?;
-    let command = args
-        .migrate_command
-        .clone()
-        .or_else(|| project.config.migrate_command.clone())
-        .unwrap_or_else(|| workflows::pre_migrate::DEFAULT_MIGRATE_COMMAND.to_string());
-    let command = MigrateCommand::parse(&command)?;
+    let command = project.migrate_command(args.migrate_command.as_deref())?;
     let options = super::snapshot_options(project, "pre-migrate", args.jobs);
     let progress = render::SnapshotProgress::new();
     let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::printer::Printer;
 use crate::cli::render;
-use crate::project::Project;
+use crate::project::{Project, RetentionFlags};
 use crate::snapshot;
 
 /// `prisma-guard prune`.
@@ -41,13 +41,12 @@ pub(crate) fn run(
     args: PruneArgs,
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
-    let config = snapshot::Policy::from_config(&project.config);
-    let policy = snapshot::Policy {
-        keep_last: args.keep_last.unwrap_or(config.keep_last),
-        keep_daily: args.keep_daily.unwrap_or(config.keep_daily),
-        keep_weekly: args.keep_weekly.unwrap_or(config.keep_weekly),
-        keep_monthly: args.keep_monthly.unwrap_or(config.keep_monthly),
-    };
+    let policy = project.retention(RetentionFlags {
+        keep_last: args.keep_last,
+        keep_daily: args.keep_daily,
+        keep_weekly: args.keep_weekly,
+        keep_monthly: args.keep_monthly,
+    });
     let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
     if args.json {
         printer.line(render::prune::prune_json(&outcome))?;

@@ -11,7 +11,6 @@ use crate::cli::printer::Printer;
 use crate::cli::render;
 use crate::project::Project;
 use crate::snapshot;
-use crate::workflows::MigrateCommand;
 
 pub(crate) const RESET_EXIT_CODES: &str = "\
 Exit codes:
@@ -47,16 +46,11 @@ pub(crate) async fn run(
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
     use crate::restore;
-    use crate::workflows::reset::{self as reset_flow, DEFAULT_RESET_COMMAND};
+    use crate::workflows::reset as reset_flow;
 
     let url = project.database_url()?;
     reset_flow::check_local(&url)?;
-    let text = args
-        .reset_command
-        .clone()
-        .or_else(|| project.config.reset_command.clone())
-        .unwrap_or_else(|| DEFAULT_RESET_COMMAND.to_string());
-    let command = MigrateCommand::parse(&text)?;
+    let command = project.reset_command(args.reset_command.as_deref())?;
     let selection = reset_flow::selection(
         args.selection.into_selection(),
         args.all,
