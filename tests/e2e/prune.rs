@@ -109,7 +109,9 @@ async fn prune_keeps_the_newest_the_tagged_and_what_is_not_ours() {
     )
     .unwrap();
     let before = entries(&store);
-    assert_eq!(before.len(), 7, "{before:?}");
+    // Five snapshots, the two folders above, and the .gitignore the store wrote for itself.
+    assert_eq!(before.len(), 8, "{before:?}");
+    assert!(before.contains(&".gitignore".to_string()), "{before:?}");
 
     let list = project.xtask(&db, &["snapshots"]).assert_code(0).stdout();
     let line = row(&list, &kept);
@@ -175,7 +177,11 @@ async fn prune_keeps_the_newest_the_tagged_and_what_is_not_ours() {
     assert!(out.contains("removed 3 snapshot(s)"), "{out}");
     let mut expected = vec![kept.clone(), old[3].clone()];
     assert_eq!(ids(&project), expected);
-    expected.extend([".tmp-x".to_string(), "notes".to_string()]);
+    expected.extend([
+        ".gitignore".to_string(),
+        ".tmp-x".to_string(),
+        "notes".to_string(),
+    ]);
     expected.sort();
     assert_eq!(entries(&store), expected);
     assert_eq!(
