@@ -17,6 +17,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use super::RestoreError;
 use super::plan::{ForeignKeyPlan, Mode, RestorePlan, TablePlan};
+use crate::error::{IoError, QueryError};
 use crate::snapshot::csv::Hashing;
 use crate::sql::{qualified, quote_ident};
 
@@ -194,7 +195,10 @@ pub async fn execute_checked(
     dry_run: bool,
     started: Instant,
 ) -> Result<RestoreReport, RestoreError> {
-    let mut tx = conn.begin().await.map_err(db("starting the transaction"))?;
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(QueryError::at("starting the transaction"))?;
     let mut results: Vec<TableResult> = plan
         .tables
         .iter()
@@ -216,14 +220,14 @@ pub async fn execute_checked(
         sqlx::query("SAVEPOINT xtask_bulk")
             .execute(&mut *tx)
             .await
-            .map_err(db("setting a savepoint"))?;
+            .map_err(QueryError::at("setting a savepoint"))?;
         let mut attempt = results.clone();
         match restore_bulk(&mut tx, dir, plan, &bulk, &mut attempt).await {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT xtask_bulk")
                     .execute(&mut *tx)
                     .await
-                    .map_err(db("releasing a savepoint"))?;
+                    .map_err(QueryError::at("releasing a savepoint"))?;
                 results = attempt;
                 restored = true;
             }
@@ -231,7 +235,7 @@ pub async fn execute_checked(
                 sqlx::query("ROLLBACK TO SAVEPOINT xtask_bulk")
                     .execute(&mut *tx)
                     .await
-                    .map_err(db("rolling back to a savepoint"))?;
+                    .map_err(QueryError::at("rolling back to a savepoint"))?;
             }
         }
     }
@@ -241,12 +245,14 @@ pub async fn execute_checked(
     if dry_run {
         tx.rollback()
             .await
-            .map_err(db("rolling back the dry run"))?;
+            .map_err(QueryError::at("rolling back the dry run"))?;
     } else {
         for table in &plan.tables {
             move_sequences(&mut tx, table).await?;
         }
-        tx.commit().await.map_err(db("committing the restore"))?;
+        tx.commit()
+            .await
+            .map_err(QueryError::at("committing the restore"))?;
     }
     let files = {
         let (dir, archives, root) = (dir.to_owned(), plan.files.clone(), project_root.to_owned());
@@ -270,11 +276,6 @@ pub async fn execute_checked(
 
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn db(action: &str) -> impl FnOnce(sqlx::Error) -> RestoreError {
-    let action = action.to_string();
-    move |source| RestoreError::Database { action, source }
 }
 
 fn table_error(table: &TablePlan, action: &str) -> impl FnOnce(sqlx::Error) -> RestoreError {
@@ -419,7 +420,9 @@ async fn bulk_plan(
     .bind(&names)
     .fetch_all(&mut *conn)
     .await
-    .map_err(db("reading the foreign keys of the tables to load"))?;
+    .map_err(QueryError::at(
+        "reading the foreign keys of the tables to load",
+    ))?;
     if rows.is_empty() || rows.iter().any(|(_, _, _, owned)| !owned) {
         return Ok(None);
     }
@@ -445,7 +448,7 @@ async fn restore_bulk(
         ))
         .execute(&mut *conn)
         .await
-        .map_err(db(&format!(
+        .map_err(QueryError::at(format!(
             "dropping foreign key {name} of {table} for the load"
         )))?;
     }
@@ -457,7 +460,7 @@ async fn restore_bulk(
         ))
         .execute(&mut *conn)
         .await
-        .map_err(db(&format!(
+        .map_err(QueryError::at(format!(
             "adding back foreign key {name} of {table} (a row has no parent)"
         )))?;
     }
@@ -505,7 +508,7 @@ async fn restore_table(
         sqlx::query("SAVEPOINT xtask_direct")
             .execute(&mut *conn)
             .await
-            .map_err(db("setting a savepoint"))?;
+            .map_err(QueryError::at("setting a savepoint"))?;
         let columns = list(table.snapshot_columns.iter().map(|c| quote_ident(c)));
         let target = format!("{} ({columns})", table.qualified());
         match copy_file(conn, dir, table, &target).await {
@@ -513,7 +516,7 @@ async fn restore_table(
                 sqlx::query("RELEASE SAVEPOINT xtask_direct")
                     .execute(&mut *conn)
                     .await
-                    .map_err(db("releasing a savepoint"))?;
+                    .map_err(QueryError::at("releasing a savepoint"))?;
                 result.inserted = rows;
                 result.direct = true;
                 return Ok(());
@@ -524,7 +527,7 @@ async fn restore_table(
                 sqlx::query("ROLLBACK TO SAVEPOINT xtask_direct")
                     .execute(&mut *conn)
                     .await
-                    .map_err(db("rolling back to a savepoint"))?;
+                    .map_err(QueryError::at("rolling back to a savepoint"))?;
             }
             Err(other) => return Err(other),
         }
@@ -559,7 +562,7 @@ async fn restore_table(
     sqlx::query("SAVEPOINT xtask_insert")
         .execute(&mut *conn)
         .await
-        .map_err(db("setting a savepoint"))?;
+        .map_err(QueryError::at("setting a savepoint"))?;
     let counts = match sqlx::query(&insert_sql(plan.mode, index, table))
         .fetch_one(&mut *conn)
         .await
@@ -569,7 +572,7 @@ async fn restore_table(
             sqlx::query("ROLLBACK TO SAVEPOINT xtask_insert")
                 .execute(&mut *conn)
                 .await
-                .map_err(db("rolling back to a savepoint"))?;
+                .map_err(QueryError::at("rolling back to a savepoint"))?;
             return Err(diagnose(conn, index, table, error).await);
         }
     };
@@ -927,23 +930,15 @@ fn extract(
     dry_run: bool,
 ) -> Result<FileResult, RestoreError> {
     let path = dir.join(&archive.file);
-    let io_err = |path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| RestoreError::Io {
-            action: "extracting",
-            path,
-            source,
-        }
-    };
-    let decoder = zstd::Decoder::new(open(&path)?).map_err(io_err(&path))?;
+    let decoder = zstd::Decoder::new(open(&path)?).map_err(IoError::at("extracting", &path))?;
     let mut tar = tar::Archive::new(decoder);
     let mut result = FileResult {
         group: archive.group.clone(),
         ..FileResult::default()
     };
-    for entry in tar.entries().map_err(io_err(&path))? {
-        let mut entry = entry.map_err(io_err(&path))?;
-        let name = entry_path(&entry).map_err(io_err(&path))?;
+    for entry in tar.entries().map_err(IoError::at("extracting", &path))? {
+        let mut entry = entry.map_err(IoError::at("extracting", &path))?;
+        let name = entry_path(&entry).map_err(IoError::at("extracting", &path))?;
         let relative =
             entry_target(&name, &archive.folders).ok_or_else(|| RestoreError::UnsafeEntry {
                 archive: path.clone(),
@@ -953,7 +948,7 @@ fn extract(
         match entry.header().entry_type() {
             tar::EntryType::Directory => {
                 if !dry_run {
-                    std::fs::create_dir_all(&target).map_err(io_err(&target))?;
+                    std::fs::create_dir_all(&target).map_err(IoError::at("extracting", &target))?;
                 }
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
@@ -964,9 +959,12 @@ fn extract(
                 result.written += 1;
                 if !dry_run {
                     if let Some(parent) = target.parent() {
-                        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+                        std::fs::create_dir_all(parent)
+                            .map_err(IoError::at("extracting", parent))?;
                     }
-                    entry.unpack(&target).map_err(io_err(&target))?;
+                    entry
+                        .unpack(&target)
+                        .map_err(IoError::at("extracting", &target))?;
                 }
             }
             _ => result.skipped += 1,

@@ -18,6 +18,7 @@ pub use plan::{Mode, RestorePlan, Selection};
 pub use replay::{Strategy, StrategyChoice};
 
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::snapshot::{Manifest, NoProgress, SnapshotOptions, StoredSnapshot};
 
 /// Errors while planning or running a restore.
@@ -33,14 +34,8 @@ pub enum RestoreError {
     #[error(transparent)]
     Status(#[from] crate::migrations::StatusError),
     /// A query outside any one table failed.
-    #[error("{action}")]
-    Database {
-        /// What was being done.
-        action: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
+    #[error(transparent)]
+    Database(#[from] crate::error::QueryError),
     /// The target is not this machine and `--allow-remote` was not given.
     #[error("refusing to restore into {url}: the host is not local")]
     Remote {
@@ -160,16 +155,8 @@ pub enum RestoreError {
         tables: String,
     },
     /// A file could not be written.
-    #[error("{action} {path}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: Utf8PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
 }
 
 impl crate::error::Hint for RestoreError {
@@ -203,7 +190,7 @@ impl crate::error::Hint for RestoreError {
             RestoreError::Cast { .. } => format!(
                 "{UNCHANGED}; the column's type changed since the snapshot: exclude the table with --exclude, or fix the value in a copy of the snapshot"
             ),
-            RestoreError::Database { .. } | RestoreError::Table { .. } => {
+            RestoreError::Database(_) | RestoreError::Table { .. } => {
                 format!("{UNCHANGED} (the restore runs in one transaction)")
             }
             RestoreError::ReplayImpossible { .. } => format!(
@@ -219,7 +206,7 @@ impl crate::error::Hint for RestoreError {
             RestoreError::Incomplete { .. } => format!(
                 "{UNCHANGED}; roll back to a snapshot of the whole database (`cargo xtask snapshots` lists them), or restore this one with `cargo xtask restore`"
             ),
-            RestoreError::Io { .. } => {
+            RestoreError::Io(_) => {
                 "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()
             }
         })
@@ -316,16 +303,12 @@ pub async fn prepare(
     options: &PrepareOptions,
 ) -> Result<Prepared, RestoreError> {
     let mut conn = url.connect().await?;
-    let read = |action: &str| {
-        let action = action.to_string();
-        move |source| RestoreError::Database { action, source }
-    };
     let live = crate::catalog::tables(&mut conn, url.schema())
         .await
-        .map_err(read("reading the catalog"))?;
+        .map_err(QueryError::at("reading the catalog"))?;
     let enums = crate::catalog::enums(&mut conn, url.schema())
         .await
-        .map_err(read("reading the enum types"))?;
+        .map_err(QueryError::at("reading the enum types"))?;
     let groups = groups::resolve(config, &live, &enums);
     // Planned once on the snapshot as it is: a bad selection fails before any replay.
     let mut plan = plan::plan(&snapshot.manifest, &live, &groups, selection, mode)?;

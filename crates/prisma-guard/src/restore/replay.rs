@@ -22,6 +22,7 @@ use sqlx::PgConnection;
 
 use super::{Mode, RestoreError, RestoreReport, Selection};
 use crate::database::DatabaseUrl;
+use crate::error::{IoError, QueryError};
 use crate::migrations::{self, DeployError, DeployOptions, LocalMigration, MigrationRow};
 use crate::snapshot::{MigrationInfo, NoProgress, SnapshotOptions, StoredSnapshot};
 use crate::sql::quote_ident;
@@ -214,7 +215,7 @@ impl ScratchDatabase {
         )
         .fetch_one(&mut conn)
         .await
-        .map_err(database_error("reading the target's encoding"))?;
+        .map_err(QueryError::at("reading the target's encoding"))?;
         let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
         sqlx::raw_sql(&format!(
             "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
@@ -225,7 +226,7 @@ impl ScratchDatabase {
         ))
         .execute(&mut conn)
         .await
-        .map_err(database_error(&format!(
+        .map_err(QueryError::at(format!(
             "creating the scratch database {name}"
         )))?;
         Ok(ScratchDatabase {
@@ -282,15 +283,10 @@ async fn drop_database(target: &DatabaseUrl, name: &str) -> Result<(), RestoreEr
     ))
     .execute(&mut conn)
     .await
-    .map_err(database_error(&format!(
+    .map_err(QueryError::at(format!(
         "dropping the scratch database {name}"
     )))?;
     Ok(())
-}
-
-fn database_error(action: &str) -> impl FnOnce(sqlx::Error) -> RestoreError {
-    let action = action.to_string();
-    move |source| RestoreError::Database { action, source }
 }
 
 /// Maps a deploy failure during a replay or rollback to [`RestoreError::ReplayFailed`].
@@ -336,7 +332,7 @@ pub async fn rebuild(
         .map_err(replay_error)?;
     let live = crate::catalog::tables(conn, schema)
         .await
-        .map_err(database_error("reading the rebuilt catalog"))?;
+        .map_err(QueryError::at("reading the rebuilt catalog"))?;
     let missing = live
         .iter()
         .filter(|t| t.name != migrations::table::TABLE_NAME)
@@ -444,19 +440,11 @@ async fn replay_into(
     let status = migrations::status(&mut conn, migrations_dir, schema).await?;
     drop(conn);
 
-    let io = |action: &'static str, path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| RestoreError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    std::fs::create_dir_all(store).map_err(io("creating", store))?;
+    std::fs::create_dir_all(store).map_err(IoError::at("creating", store))?;
     let folder = tempfile::Builder::new()
         .prefix(".replay-")
         .tempdir_in(store)
-        .map_err(io("creating a folder in", store))?;
+        .map_err(IoError::at("creating a folder in", store))?;
     let folder_path =
         Utf8PathBuf::try_from(folder.path().to_path_buf()).expect("inside a UTF-8 store path");
     let mut options = SnapshotOptions::new("replay", &folder_path);
@@ -469,10 +457,10 @@ async fn replay_into(
     for archive in &original.manifest.files {
         let (from, to) = (original.path.join(&archive.file), path.join(&archive.file));
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
+            std::fs::create_dir_all(parent).map_err(IoError::at("creating", parent))?;
         }
         if std::fs::hard_link(&from, &to).is_err() {
-            std::fs::copy(&from, &to).map_err(io("copying", &from))?;
+            std::fs::copy(&from, &to).map_err(IoError::at("copying", &from))?;
         }
     }
     manifest.files = original.manifest.files.clone();
