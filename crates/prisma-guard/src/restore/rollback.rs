@@ -13,6 +13,7 @@ use sqlx::{Connection, PgConnection};
 use super::replay::{self, ScratchDatabase};
 use super::{Mode, RestoreError, RunOptions, Selection, TableResult};
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::migrations::{self, LocalMigration, table::TABLE_NAME};
 use crate::snapshot::{Manifest, NoProgress, SnapshotOptions, StoredSnapshot};
 use crate::sql::quote_ident;
@@ -119,20 +120,20 @@ pub async fn run(
         let mut tx = conn
             .begin()
             .await
-            .map_err(database("starting the transaction"))?;
+            .map_err(QueryError::at("starting the transaction"))?;
         let quoted = quote_ident(schema);
         sqlx::raw_sql(&format!(
             "DROP SCHEMA IF EXISTS {quoted} CASCADE; CREATE SCHEMA {quoted}"
         ))
         .execute(&mut *tx)
         .await
-        .map_err(database(&format!(
+        .map_err(QueryError::at(format!(
             "dropping and recreating schema {schema}"
         )))?;
         let loaded = rebuild(&mut tx, schema, plan).await?;
         tx.commit()
             .await
-            .map_err(database("committing the rollback"))?;
+            .map_err(QueryError::at("committing the rollback"))?;
         (loaded, safety)
     };
     let (tables, history_rows) = loaded;
@@ -186,7 +187,9 @@ async fn rebuild(
         sqlx::raw_sql(&format!("DELETE FROM {}", table.qualified()))
             .execute(&mut *conn)
             .await
-            .map_err(database("clearing the replay's _prisma_migrations rows"))?;
+            .map_err(QueryError::at(
+                "clearing the replay's _prisma_migrations rows",
+            ))?;
         let target = format!("{} ({columns})", table.qualified());
         history_rows = super::execute::copy_file(conn, &plan.snapshot.path, table, &target).await?;
     }
@@ -205,9 +208,4 @@ async fn safety_snapshot(
     snapshot.command = options.command.clone();
     snapshot.git = crate::snapshot::sidecar::git_info(&options.project_root);
     Ok(crate::snapshot::take(url, &options.store, &status, &snapshot, &NoProgress).await?)
-}
-
-fn database(action: &str) -> impl FnOnce(sqlx::Error) -> RestoreError {
-    let action = action.to_string();
-    move |source| RestoreError::Database { action, source }
 }

@@ -1,0 +1,196 @@
+//! The restore's error type, [`RestoreError`], and the next step each of its variants suggests
+//! (its [`Hint`](crate::error::Hint)).
+
+use camino::Utf8PathBuf;
+
+/// Errors while planning or running a restore.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] crate::database::DatabaseError),
+    /// Reading or taking a snapshot failed (the safety snapshot, for one).
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// Reading the migration status for the safety snapshot failed.
+    #[error(transparent)]
+    Status(#[from] crate::migrations::StatusError),
+    /// A query outside any one table failed.
+    #[error(transparent)]
+    Database(#[from] crate::error::QueryError),
+    /// The target is not this machine and `--allow-remote` was not given.
+    #[error("refusing to restore into {url}: the host is not local")]
+    Remote {
+        /// The redacted URL.
+        url: String,
+    },
+    /// `--only`/`--skip` named a group that does not exist.
+    #[error("no group {name} (groups: {known})")]
+    UnknownGroup {
+        /// The name given.
+        name: String,
+        /// The groups there are.
+        known: String,
+    },
+    /// `--tables`/`--exclude` named a table in neither the snapshot nor the live schema.
+    #[error("no table {name} in the snapshot or the live schema")]
+    UnknownTable {
+        /// The name given.
+        name: String,
+    },
+    /// Selected tables have live NOT NULL columns without default that the snapshot lacks.
+    #[error("cannot restore {tables}: the live schema requires columns the snapshot does not have")]
+    Unrestorable {
+        /// `Table (col, col)`, comma-separated.
+        tables: String,
+        /// The table names, for the hint.
+        names: String,
+    },
+    /// A foreign-key cycle with no nullable edge to defer.
+    #[error("the foreign keys of {tables} form a cycle with no nullable column to break it")]
+    Cycle {
+        /// The tables on the cycle.
+        tables: String,
+    },
+    /// A data file or archive does not match the manifest.
+    #[error("{file} does not match the manifest: {problem}")]
+    Corrupt {
+        /// The file.
+        file: Utf8PathBuf,
+        /// What differs.
+        problem: String,
+    },
+    /// An archive entry would land outside its folders.
+    #[error("{archive} holds {entry}, which lies outside the folders it was taken from")]
+    UnsafeEntry {
+        /// The archive.
+        archive: Utf8PathBuf,
+        /// The entry's path.
+        entry: String,
+    },
+    /// `replace` would delete rows a table outside the selection references.
+    #[error(
+        "table {table} references {rows} row(s) of {referenced} (foreign key {foreign_key}); --mode replace would delete them"
+    )]
+    OutsideReference {
+        /// The referencing table, outside the selection.
+        table: String,
+        /// Its foreign key.
+        foreign_key: String,
+        /// The selected table.
+        referenced: String,
+        /// Referencing rows.
+        rows: u64,
+    },
+    /// A snapshot value cannot be cast to the live column's type.
+    #[error(
+        "table {table}, column {column}: a snapshot value does not fit the live type {data_type}: {message}"
+    )]
+    Cast {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The live type.
+        data_type: String,
+        /// PostgreSQL's message, which quotes the value.
+        message: String,
+    },
+    /// Any other failure while restoring a table.
+    #[error("table {table}: {action}")]
+    Table {
+        /// The table.
+        table: String,
+        /// What was being done.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// `--strategy replay` was asked for and replay is not possible.
+    #[error("cannot replay the migrations: {reason}")]
+    ReplayImpossible {
+        /// Why, in words.
+        reason: String,
+    },
+    /// A migration failed while being replayed in the scratch database.
+    #[error("migration {migration} failed while being replayed on the snapshot's data: {message}")]
+    ReplayFailed {
+        /// The migration.
+        migration: String,
+        /// PostgreSQL's error.
+        message: String,
+    },
+    /// The built-in deploy failed outside a migration's SQL (bookkeeping).
+    #[error(transparent)]
+    Deploy(crate::migrations::DeployError),
+    /// `rollback` cannot rebuild the snapshot's schema.
+    #[error("cannot roll back to this snapshot: {reason}")]
+    RollbackImpossible {
+        /// Why, in words.
+        reason: String,
+    },
+    /// A rollback needs a snapshot of every table; this one was taken with `--tables`/`--exclude`.
+    #[error("the snapshot does not hold the tables {tables}, so it cannot put the database back")]
+    Incomplete {
+        /// The tables missing, comma-separated.
+        tables: String,
+    },
+    /// A file could not be written.
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
+}
+
+impl crate::error::Hint for RestoreError {
+    fn hint(&self) -> Option<String> {
+        const UNCHANGED: &str = "nothing was changed";
+        Some(match self {
+            RestoreError::Connect(e) => return e.hint(),
+            RestoreError::Snapshot(e) => return e.hint(),
+            RestoreError::Status(e) => return e.hint(),
+            RestoreError::Remote { .. } => {
+                "restores are for development databases; pass --allow-remote if this one is".into()
+            }
+            RestoreError::UnknownGroup { .. } => {
+                "`prisma-guard status` lists the groups; define more under [workspace.metadata.prisma-guard.groups]".into()
+            }
+            RestoreError::UnknownTable { .. } => {
+                "`prisma-guard snapshots show` lists the snapshot's tables; names are case-sensitive".into()
+            }
+            RestoreError::Unrestorable { names, .. } => {
+                format!("leave them out with --exclude {names}; {UNCHANGED}")
+            }
+            RestoreError::Cycle { .. } => {
+                format!("leave one of these tables out with --exclude; {UNCHANGED}")
+            }
+            RestoreError::Corrupt { .. } | RestoreError::UnsafeEntry { .. } => format!(
+                "{UNCHANGED}; this snapshot cannot be trusted (`prisma-guard snapshots verify --all`), restore an older one"
+            ),
+            RestoreError::OutsideReference { table, .. } => format!(
+                "{UNCHANGED}; add {table} to the selection, use --mode merge or upsert, or delete those rows first"
+            ),
+            RestoreError::Cast { .. } => format!(
+                "{UNCHANGED}; the column's type changed since the snapshot: exclude the table with --exclude, or fix the value in a copy of the snapshot"
+            ),
+            RestoreError::Database(_) | RestoreError::Table { .. } => {
+                format!("{UNCHANGED} (the restore runs in one transaction)")
+            }
+            RestoreError::ReplayImpossible { .. } => format!(
+                "{UNCHANGED}; --strategy map restores by matching column names instead"
+            ),
+            RestoreError::ReplayFailed { .. } => format!(
+                "{UNCHANGED} (the replay ran in a scratch database, now dropped); fix the migration or restore with --strategy map"
+            ),
+            RestoreError::Deploy(e) => return e.hint(),
+            RestoreError::RollbackImpossible { .. } => format!(
+                "{UNCHANGED}; `prisma-guard restore` can still bring the data back by matching column names"
+            ),
+            RestoreError::Incomplete { .. } => format!(
+                "{UNCHANGED}; roll back to a snapshot of the whole database (`prisma-guard snapshots` lists them), or restore this one with `prisma-guard restore`"
+            ),
+            RestoreError::Io(_) => {
+                "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()
+            }
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! The COPY stream: a table's data file, decompressed and hashed on a blocking thread, sent to
+//! `COPY … FROM STDIN` in batches.
+
+use std::io::Read;
+
+use camino::Utf8Path;
+use sqlx::PgConnection;
+
+use super::file_check::{corrupt, open};
+use super::table_error;
+use crate::restore::RestoreError;
+use crate::restore::plan::TablePlan;
+use crate::snapshot::csv::Hashing;
+
+/// Batch size read from a data file and sent to the server, in bytes.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Streams the table's data file into `target` (`COPY target FROM STDIN (FORMAT csv, HEADER)`),
+/// hashing it on the way: a file that changed since the check aborts the COPY.
+pub(crate) async fn copy_file(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    table: &TablePlan,
+    target: &str,
+) -> Result<u64, RestoreError> {
+    let path = dir.join(&table.file);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    let reader_path = path.clone();
+    let expected = table.sha256.clone();
+    let reader = tokio::task::spawn_blocking(move || -> Result<(), RestoreError> {
+        let file = open(&reader_path)?;
+        let mut decoder =
+            zstd::Decoder::new(Hashing::new(file)).map_err(|e| corrupt(&reader_path, e))?;
+        loop {
+            let mut batch = vec![0; BATCH_BYTES];
+            let mut filled = 0;
+            while filled < BATCH_BYTES {
+                match decoder.read(&mut batch[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) => {
+                        let _ = sender.blocking_send(Err(e));
+                        return Ok(());
+                    }
+                }
+            }
+            if filled == 0 {
+                break;
+            }
+            batch.truncate(filled);
+            if sender.blocking_send(Ok(batch)).is_err() {
+                return Ok(()); // the COPY failed; its error is reported
+            }
+        }
+        let mut rest = decoder.finish();
+        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| corrupt(&reader_path, e))?;
+        let (_, _, sha256) = rest.into_inner().finish();
+        if sha256 != expected {
+            return Err(RestoreError::Corrupt {
+                file: reader_path,
+                problem: "it changed while being restored".into(),
+            });
+        }
+        Ok(())
+    });
+
+    let sql = format!("COPY {target} FROM STDIN (FORMAT csv, HEADER)");
+    let mut copy = conn
+        .copy_in_raw(&sql)
+        .await
+        .map_err(table_error(table, "starting COPY"))?;
+    let mut read_error = None;
+    while let Some(batch) = receiver.recv().await {
+        match batch {
+            Ok(batch) => {
+                if let Err(e) = copy.send(batch).await {
+                    drop(receiver);
+                    let _ = reader.await;
+                    return Err(table_error(table, "loading its rows")(e));
+                }
+            }
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        }
+    }
+    drop(receiver);
+    let checked = reader.await.expect("the reader does not panic");
+    if let Some(e) = read_error {
+        let _ = copy.abort("the data file could not be read").await;
+        return Err(corrupt(&path, e));
+    }
+    if let Err(e) = checked {
+        let _ = copy.abort("the data file changed").await;
+        return Err(e);
+    }
+    copy.finish()
+        .await
+        .map_err(table_error(table, "loading its rows"))
+}

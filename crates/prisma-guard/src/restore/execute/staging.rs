@@ -1,0 +1,240 @@
+//! The per-table restore: straight COPY into an empty exact table when nothing needs checking,
+//! else COPY into a staging table of text and `INSERT … SELECT` with casts; then the deferred
+//! foreign keys are linked.
+
+use camino::Utf8Path;
+use sqlx::{PgConnection, Row};
+
+use super::copy::copy_file;
+use super::insert::{cast, insert_sql, keys_name, parents_exist, staging_name};
+use super::report::TableResult;
+use super::{is_empty, list, parents_restored_whole, table_error};
+use crate::error::QueryError;
+use crate::restore::RestoreError;
+use crate::restore::plan::{ForeignKeyPlan, RestorePlan, TablePlan};
+use crate::sql::quote_ident;
+
+/// Restores every table of the plan in order, then sets the deferred keys of the tables that
+/// went through staging. `bulk` marks the tables whose keys are dropped: those are copied
+/// straight even with deferred keys.
+pub(super) async fn restore_tables(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    plan: &RestorePlan,
+    bulk: Option<&[bool]>,
+    results: &mut [TableResult],
+) -> Result<(), RestoreError> {
+    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
+        let keys_dropped = bulk.is_some_and(|b| b[index]);
+        restore_table(conn, dir, plan, index, table, result, keys_dropped).await?;
+    }
+    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
+        if result.direct {
+            continue; // copied with its keys as they are; nothing is deferred
+        }
+        for fk in &table.deferred {
+            result.unlinked += link(conn, index, table, fk).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Restores one table: straight COPY when possible, else staging and `INSERT … SELECT`.
+/// `keys_dropped`: its foreign keys are dropped for a bulk load, so deferred keys are copied too.
+async fn restore_table(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    plan: &RestorePlan,
+    index: usize,
+    table: &TablePlan,
+    result: &mut TableResult,
+    keys_dropped: bool,
+) -> Result<(), RestoreError> {
+    // A bulk candidate was found empty by `bulk_plan`, and nothing has written to it since.
+    if keys_dropped || (can_copy_directly(plan, table) && is_empty(conn, table).await?) {
+        sqlx::query("SAVEPOINT xtask_direct")
+            .execute(&mut *conn)
+            .await
+            .map_err(QueryError::at("setting a savepoint"))?;
+        let columns = list(table.snapshot_columns.iter().map(|c| quote_ident(c)));
+        let target = format!("{} ({columns})", table.qualified());
+        match copy_file(conn, dir, table, &target).await {
+            Ok(rows) => {
+                sqlx::query("RELEASE SAVEPOINT xtask_direct")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(QueryError::at("releasing a savepoint"))?;
+                result.inserted = rows;
+                result.direct = true;
+                return Ok(());
+            }
+            // A missing parent or a value the type refuses: take the checked path, which skips
+            // orphans and names the failing column.
+            Err(RestoreError::Table { .. }) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT xtask_direct")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(QueryError::at("rolling back to a savepoint"))?;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+
+    let staging = staging_name(index);
+    let columns = list(
+        table
+            .snapshot_columns
+            .iter()
+            .map(|c| format!("{} text", quote_ident(c))),
+    );
+    sqlx::query(&format!(
+        "CREATE TEMP TABLE {staging} ({columns}) ON COMMIT DROP"
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(table_error(table, "creating its staging table"))?;
+    copy_file(conn, dir, table, &staging).await?;
+    if !table.deferred.is_empty() {
+        let key = list(table.primary_key.iter().map(|c| quote_ident(c)));
+        sqlx::query(&format!(
+            "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {key} FROM {} WITH NO DATA",
+            keys_name(index),
+            table.qualified()
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(table_error(table, "creating its key table"))?;
+    }
+
+    sqlx::query("SAVEPOINT xtask_insert")
+        .execute(&mut *conn)
+        .await
+        .map_err(QueryError::at("setting a savepoint"))?;
+    let counts = match sqlx::query(&insert_sql(plan.mode, index, table))
+        .fetch_one(&mut *conn)
+        .await
+    {
+        Ok(row) => row,
+        Err(error) => {
+            sqlx::query("ROLLBACK TO SAVEPOINT xtask_insert")
+                .execute(&mut *conn)
+                .await
+                .map_err(QueryError::at("rolling back to a savepoint"))?;
+            return Err(diagnose(conn, index, table, error).await);
+        }
+    };
+    let count = |name: &str| -> u64 { counts.get::<i64, _>(name).max(0) as u64 };
+    result.filtered = count("filtered");
+    result.orphans = count("orphans");
+    result.inserted = count("inserted");
+    result.updated = count("updated");
+    let candidates = count("staged") - result.filtered - result.orphans;
+    result.conflicts = candidates.saturating_sub(result.inserted + result.updated);
+    Ok(())
+}
+
+fn can_copy_directly(plan: &RestorePlan, table: &TablePlan) -> bool {
+    table.exact
+        && table.filter.is_none()
+        && table.deferred.is_empty()
+        && parents_restored_whole(plan, table)
+}
+
+/// After a failed insert: finds the column whose cast fails, so the error names it.
+async fn diagnose(
+    conn: &mut PgConnection,
+    index: usize,
+    table: &TablePlan,
+    error: sqlx::Error,
+) -> RestoreError {
+    let is_data_error = matches!(
+        &error,
+        sqlx::Error::Database(e) if e.code().is_some_and(|c| c.starts_with("22"))
+    );
+    if is_data_error {
+        for column in &table.kept {
+            if sqlx::query("SAVEPOINT xtask_cast")
+                .execute(&mut *conn)
+                .await
+                .is_err()
+            {
+                break;
+            }
+            let sql = format!(
+                "SELECT count({}) FROM {} s",
+                cast(table, &column.name),
+                staging_name(index)
+            );
+            let failed = sqlx::query(&sql).execute(&mut *conn).await.err();
+            let _ = sqlx::query("ROLLBACK TO SAVEPOINT xtask_cast")
+                .execute(&mut *conn)
+                .await;
+            if let Some(sqlx::Error::Database(e)) = failed {
+                return RestoreError::Cast {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    data_type: column.data_type.clone(),
+                    message: e.message().to_string(),
+                };
+            }
+        }
+    }
+    RestoreError::Table {
+        table: table.name.clone(),
+        action: "inserting its rows".into(),
+        source: error,
+    }
+}
+
+/// Sets a deferred foreign key on the restored rows whose parent now exists; returns how many
+/// restored rows keep it NULL because the parent is missing.
+async fn link(
+    conn: &mut PgConnection,
+    index: usize,
+    table: &TablePlan,
+    fk: &ForeignKeyPlan,
+) -> Result<u64, RestoreError> {
+    let staging = staging_name(index);
+    let keys = keys_name(index);
+    let join = table
+        .primary_key
+        .iter()
+        .map(|c| format!("k.{} = {}", quote_ident(c), cast(table, c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let same_row = table
+        .primary_key
+        .iter()
+        .map(|c| format!("t.{0} = k.{0}", quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let set = list(
+        fk.columns
+            .iter()
+            .map(|c| format!("{} = {}", quote_ident(c), cast(table, c))),
+    );
+    let not_null = fk
+        .columns
+        .iter()
+        .map(|c| format!("s.{} IS NOT NULL", quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let parents = parents_exist(std::slice::from_ref(fk), |c| cast(table, c));
+    let sql = format!(
+        "WITH candidates AS (
+             SELECT count(*) AS n FROM {staging} s JOIN {keys} k ON {join} WHERE {not_null}),
+         linked AS (
+             UPDATE {live} t SET {set} FROM {staging} s JOIN {keys} k ON {join}
+             WHERE {same_row} AND {not_null} AND {parents} RETURNING 1)
+         SELECT (SELECT n FROM candidates) - (SELECT count(*) FROM linked)",
+        live = table.qualified(),
+    );
+    let unlinked: i64 = sqlx::query_scalar(&sql)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(table_error(
+            table,
+            &format!("setting its foreign key {}", fk.name),
+        ))?;
+    Ok(unlinked.max(0) as u64)
+}

@@ -1,0 +1,263 @@
+//! The restore planner: a snapshot's manifest, the live catalog, the groups and the user's
+//! selection in; a [`RestorePlan`] out. Pure: no database, no files, so every rule here is
+//! unit-tested.
+//!
+//! Columns are matched by name (DESIGN.md, "How a restore works"): a snapshot column the live
+//! table lacks is dropped, a live column the snapshot lacks takes its default. Tables are ordered
+//! parents before children by the live foreign keys; a cycle is broken by deferring a nullable
+//! edge (inserted as NULL, set after every insert), and a nullable self-reference is always
+//! deferred, because an `INSERT … SELECT` cannot see the rows it is inserting.
+//!
+//! Here the plan's types and [`plan`] itself; the rules live in submodules: which tables the
+//! selection takes (`selection`), one table's plan with its columns matched by name (`table`),
+//! and the foreign-key order with its deferred cycle edges (`order`).
+
+mod order;
+mod selection;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use camino::Utf8PathBuf;
+use serde::Serialize;
+
+pub use selection::Selection;
+pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
+
+use order::order;
+use selection::{files_selected, select};
+use table::table_plan;
+
+use super::RestoreError;
+use super::groups::Group;
+use crate::catalog::Table;
+use crate::snapshot::Manifest;
+
+/// How rows meet rows that are already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Insert rows whose key is absent; never touch existing rows (`ON CONFLICT DO NOTHING`).
+    Merge,
+    /// Overwrite rows with the same primary key (`ON CONFLICT (pk) DO UPDATE`).
+    Upsert,
+    /// Delete the selected tables' rows (those the row filter selects) first, children first.
+    Replace,
+}
+
+impl Mode {
+    /// `merge`, `upsert` or `replace`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Merge => "merge",
+            Mode::Upsert => "upsert",
+            Mode::Replace => "replace",
+        }
+    }
+}
+
+/// A snapshot table the restore leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The table.
+    pub name: String,
+    /// Why, in words: `not selected`, `group images skipped`, `gone from the live schema`, ...
+    pub reason: String,
+}
+
+/// A selected table the restore cannot fill: live NOT NULL columns without a default that the
+/// snapshot lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unrestorable {
+    /// The table.
+    pub table: String,
+    /// The columns.
+    pub columns: Vec<String>,
+}
+
+/// A live table outside the selection whose foreign key points into it: `replace` must not
+/// delete rows it references.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutsideReference {
+    /// The referencing table (outside the selection).
+    pub table: String,
+    /// Its foreign key.
+    pub foreign_key: ForeignKeyPlan,
+    /// The referenced table (in the selection).
+    pub referenced: String,
+}
+
+/// An upload archive to extract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilePlan {
+    /// The group.
+    pub group: String,
+    /// The archive, relative to the snapshot folder.
+    pub file: Utf8PathBuf,
+    /// The folders it holds, relative to the project root.
+    pub folders: Vec<Utf8PathBuf>,
+    /// Files archived.
+    pub entries: u64,
+    /// Its size in bytes and SHA-256, from the manifest.
+    #[serde(skip)]
+    pub bytes: u64,
+    /// See `bytes`.
+    #[serde(skip)]
+    pub sha256: String,
+}
+
+/// What a restore will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestorePlan {
+    /// The snapshot restored from.
+    pub snapshot_id: String,
+    /// The mode.
+    pub mode: Mode,
+    /// Tables to restore, parents before children.
+    pub tables: Vec<TablePlan>,
+    /// Snapshot tables left out, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Selected tables that cannot be restored; the restore refuses while any is listed.
+    pub unrestorable: Vec<Unrestorable>,
+    /// For `replace`: live foreign keys from outside the selection into it.
+    pub outside_references: Vec<OutsideReference>,
+    /// Upload archives to extract.
+    pub files: Vec<FilePlan>,
+}
+
+impl RestorePlan {
+    /// Rows in the snapshot over the planned tables.
+    pub fn snapshot_rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.snapshot_rows).sum()
+    }
+}
+
+/// Builds the restore plan.
+///
+/// `live` is the catalog of the target's working schema, `groups` the resolved groups.
+/// Errors: [`RestoreError::UnknownGroup`] for an `only`/`skip` name no group has,
+/// [`RestoreError::UnknownTable`] for a `tables`/`exclude` name in neither the snapshot nor the
+/// live schema, [`RestoreError::Cycle`] for a foreign-key cycle with no nullable edge to defer.
+/// Unrestorable tables are not an error here: they are listed in the plan.
+pub fn plan(
+    manifest: &Manifest,
+    live: &[Table],
+    groups: &[Group],
+    selection: &Selection,
+    mode: Mode,
+) -> Result<RestorePlan, RestoreError> {
+    for name in selection.only.iter().chain(&selection.skip) {
+        if !groups.iter().any(|g| &g.name == name) {
+            return Err(RestoreError::UnknownGroup {
+                name: name.clone(),
+                known: groups
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    for name in selection.tables.iter().chain(&selection.exclude) {
+        if manifest.table(name).is_none() && !live.iter().any(|t| &t.name == name) {
+            return Err(RestoreError::UnknownTable { name: name.clone() });
+        }
+    }
+
+    let mut skipped = Vec::new();
+    let mut unrestorable = Vec::new();
+    let mut chosen: Vec<(&crate::snapshot::TableEntry, &Table, Option<String>)> = Vec::new();
+    for entry in &manifest.tables {
+        let selected = match select(entry.name.as_str(), groups, selection) {
+            Ok(filter) => filter,
+            Err(reason) => {
+                skipped.push(Skipped {
+                    name: entry.name.clone(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        let Some(table) = live.iter().find(|t| t.name == entry.name) else {
+            skipped.push(Skipped {
+                name: entry.name.clone(),
+                reason: "gone from the live schema".into(),
+            });
+            continue;
+        };
+        let missing: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| !c.generated && !c.identity && !c.nullable && c.default.is_none())
+            .filter(|c| !entry.columns.iter().any(|s| s.name == c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            unrestorable.push(Unrestorable {
+                table: entry.name.clone(),
+                columns: missing,
+            });
+            continue;
+        }
+        chosen.push((entry, table, selected));
+    }
+
+    let names: BTreeSet<&str> = chosen.iter().map(|(e, _, _)| e.name.as_str()).collect();
+    let mut tables: Vec<TablePlan> = chosen
+        .iter()
+        .map(|(entry, table, filter)| table_plan(entry, table, filter.clone(), groups))
+        .collect();
+    order(&mut tables)?;
+
+    let outside_references = if mode == Mode::Replace {
+        outside_references(live, &names)
+    } else {
+        Vec::new()
+    };
+    let files = manifest
+        .files
+        .iter()
+        .filter(|archive| files_selected(&archive.group, selection))
+        .map(|archive| FilePlan {
+            group: archive.group.clone(),
+            file: archive.file.clone(),
+            folders: archive.folders.clone(),
+            entries: archive.entries,
+            bytes: archive.bytes,
+            sha256: archive.sha256.clone(),
+        })
+        .collect();
+    Ok(RestorePlan {
+        snapshot_id: manifest.id.clone(),
+        mode,
+        tables,
+        skipped,
+        unrestorable,
+        outside_references,
+        files,
+    })
+}
+
+fn outside_references(live: &[Table], restored: &BTreeSet<&str>) -> Vec<OutsideReference> {
+    live.iter()
+        .filter(|t| !restored.contains(t.name.as_str()))
+        .flat_map(|t| {
+            t.foreign_keys
+                .iter()
+                .filter(|fk| restored.contains(fk.references_table.as_str()))
+                .map(move |fk| OutsideReference {
+                    table: t.name.clone(),
+                    referenced: fk.references_table.clone(),
+                    foreign_key: ForeignKeyPlan {
+                        name: fk.name.clone(),
+                        columns: fk.columns.clone(),
+                        references_schema: fk.references_schema.clone(),
+                        references_table: fk.references_table.clone(),
+                        references_columns: fk.references_columns.clone(),
+                    },
+                })
+        })
+        .collect()
+}
