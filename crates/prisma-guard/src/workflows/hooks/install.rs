@@ -4,6 +4,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::git::{git, git_opt};
 use super::{HOOK_NAME, HookError, KEPT_HOOK, is_ours, script};
+use crate::error::IoError;
 
 /// Where the hook lives for a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,11 +77,12 @@ fn read_hook(path: &Utf8Path) -> Result<Option<String>, HookError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(HookError::Io {
-            action: "read",
+        Err(source) => Err(IoError {
+            action: "reading",
             path: path.to_owned(),
             source,
-        }),
+        }
+        .into()),
     }
 }
 
@@ -138,14 +140,6 @@ pub struct Install {
 pub fn install(project_root: &Utf8Path, force: bool) -> Result<Install, HookError> {
     let location = locate(project_root)?;
     let text = script(&location.project_subdir);
-    let io = |action, path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| HookError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let mut moved_aside = None;
     let outcome = match read_hook(&location.hook)? {
         Some(existing) if existing == text => InstallOutcome::Unchanged,
@@ -163,19 +157,21 @@ pub fn install(project_root: &Utf8Path, force: bool) -> Result<Install, HookErro
                 });
             }
             std::fs::rename(&location.hook, &location.kept)
-                .map_err(io("rename", &location.hook))?;
+                .map_err(IoError::at("renaming", &location.hook))?;
             moved_aside = Some(location.kept.clone());
             InstallOutcome::Installed
         }
         None => InstallOutcome::Installed,
     };
     if outcome != InstallOutcome::Unchanged {
-        std::fs::create_dir_all(&location.hooks_dir).map_err(io("create", &location.hooks_dir))?;
+        std::fs::create_dir_all(&location.hooks_dir)
+            .map_err(IoError::at("creating", &location.hooks_dir))?;
         // Write beside it and rename: git never runs a half-written hook.
         let partial = location.hooks_dir.join(format!(".{HOOK_NAME}.xtask-tmp"));
-        std::fs::write(&partial, &text).map_err(io("write", &partial))?;
-        make_executable(&partial).map_err(io("chmod", &partial))?;
-        std::fs::rename(&partial, &location.hook).map_err(io("write", &location.hook))?;
+        std::fs::write(&partial, &text).map_err(IoError::at("writing", &partial))?;
+        make_executable(&partial).map_err(IoError::at("setting the permissions of", &partial))?;
+        std::fs::rename(&partial, &location.hook)
+            .map_err(IoError::at("writing", &location.hook))?;
     }
     let chained = location.kept.exists().then(|| location.kept.clone());
     Ok(Install {
@@ -232,17 +228,9 @@ pub fn uninstall(project_root: &Utf8Path) -> Result<Uninstall, HookError> {
             });
         }
     }
-    let io = |action, path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| HookError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    std::fs::remove_file(&hook).map_err(io("remove", &hook))?;
+    std::fs::remove_file(&hook).map_err(IoError::at("removing", &hook))?;
     let restored = if location.kept.exists() || location.kept.is_symlink() {
-        std::fs::rename(&location.kept, &hook).map_err(io("rename", &location.kept))?;
+        std::fs::rename(&location.kept, &hook).map_err(IoError::at("renaming", &location.kept))?;
         Some(location.kept.clone())
     } else {
         None

@@ -71,16 +71,8 @@ pub enum HookError {
         kept: Utf8PathBuf,
     },
     /// Reading or writing a hook file failed.
-    #[error("cannot {action} {path}")]
-    Io {
-        /// What was being done (`write`, `read`, ...).
-        action: &'static str,
-        /// The file.
-        path: Utf8PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// A line on stdin is not `<local ref> <local sha> <remote ref> <remote sha>`.
     #[error("cannot read the pre-push line {line:?}: {problem}")]
     BadInput {
@@ -110,7 +102,7 @@ impl crate::error::Hint for HookError {
             HookError::KeptExists { .. } => {
                 format!("merge or remove {KEPT_HOOK} first, then install again")
             }
-            HookError::Io { .. } => "check the folder's permissions".into(),
+            HookError::Io(_) => "check the folder's permissions".into(),
             HookError::BadInput { .. } => "`--hook pre-push` reads what git gives a pre-push hook on stdin: lines of `<local ref> <local sha> <remote ref> <remote sha>`".into(),
             HookError::EditedMigrations { blocked } => {
                 let restore = blocked
