@@ -221,6 +221,19 @@ async fn the_installed_binary_runs_in_a_node_project() {
         "{stdout}"
     );
     assert!(app.join(".snapshots/.gitignore").is_file());
+    // Its git hook runs this binary, not `cargo xtask` (there is no Cargo workspace here).
+    succeed({
+        let mut git = Command::new("git");
+        git.args(["init", "-q"]).current_dir(&app);
+        git
+    });
+    succeed(run(&["hooks", "install"]));
+    let hook = std::fs::read_to_string(app.join(".git/hooks/pre-push")).unwrap();
+    assert!(
+        hook.contains(&format!("feed | '{binary}' pre-migrate --hook pre-push")),
+        "{hook}"
+    );
+    assert!(!hook.contains("feed | cargo xtask"), "{hook}");
 
     // The demo carries its example app: it runs from any folder, on a server it is given.
     let admin = crate::support::db::server_url();

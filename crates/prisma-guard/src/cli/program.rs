@@ -34,3 +34,16 @@ pub fn localize(text: &str) -> String {
         text.replace(&format!("`{BINARY} "), &format!("`{name} "))
     }
 }
+
+/// What the git hook should run: `cargo xtask` from an xtask, else this binary by its absolute
+/// path.
+pub fn hook_runner() -> crate::workflows::hooks::HookRunner {
+    use crate::workflows::hooks::HookRunner;
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| camino::Utf8PathBuf::from_path_buf(p).ok());
+    match exe {
+        Some(exe) if name() == BINARY => HookRunner::Binary(exe),
+        _ => HookRunner::CargoXtask,
+    }
+}

@@ -44,7 +44,7 @@ pub(crate) fn run(
     let show = |path: &camino::Utf8Path| project.display_path(path).to_string();
     match args.action {
         HooksAction::Install { force } => {
-            let done = hooks::install(&project.root, force)?;
+            let done = hooks::install(&project.root, force, &crate::cli::program::hook_runner())?;
             let hook = show(&done.location.hook);
             match done.outcome {
                 InstallOutcome::Installed => {
@@ -84,7 +84,7 @@ pub(crate) fn run(
             }
         },
         HooksAction::Status => {
-            let status = hooks::status(&project.root)?;
+            let status = hooks::status(&project.root, &crate::cli::program::hook_runner())?;
             let location = &status.location;
             let hook = show(&location.hook);
             let folder = if location.hooks_path_configured {

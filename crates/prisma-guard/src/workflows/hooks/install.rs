@@ -3,7 +3,7 @@
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::git::{git, git_opt};
-use super::{HOOK_NAME, HookError, KEPT_HOOK, is_ours, script};
+use super::{HOOK_NAME, HookError, HookRunner, KEPT_HOOK, is_ours, script};
 use crate::error::IoError;
 
 /// Where the hook lives for a project.
@@ -89,12 +89,13 @@ fn read_hook(path: &Utf8Path) -> Result<Option<String>, HookError> {
 /// Reports whether our hook is installed, where, and whether a kept foreign hook is chained.
 ///
 /// Errors: [`HookError::NotARepository`], [`HookError::Io`].
-pub fn status(project_root: &Utf8Path) -> Result<HookStatus, HookError> {
+/// `current` says whether it is the script `runner` would install now.
+pub fn status(project_root: &Utf8Path, runner: &HookRunner) -> Result<HookStatus, HookError> {
     let location = locate(project_root)?;
     let installed = match read_hook(&location.hook)? {
         None => Installed::Absent,
         Some(text) if is_ours(&text) => Installed::Ours {
-            current: text == script(&location.project_subdir),
+            current: text == script(&location.project_subdir, runner),
         },
         Some(_) => Installed::Foreign,
     };
@@ -137,9 +138,14 @@ pub struct Install {
 ///
 /// Errors: [`HookError::NotARepository`]; [`HookError::Foreign`] without `force`;
 /// [`HookError::KeptExists`] when `pre-push.local` is taken; [`HookError::Io`].
-pub fn install(project_root: &Utf8Path, force: bool) -> Result<Install, HookError> {
+/// The hook runs `runner`.
+pub fn install(
+    project_root: &Utf8Path,
+    force: bool,
+    runner: &HookRunner,
+) -> Result<Install, HookError> {
     let location = locate(project_root)?;
-    let text = script(&location.project_subdir);
+    let text = script(&location.project_subdir, runner);
     let mut moved_aside = None;
     let outcome = match read_hook(&location.hook)? {
         Some(existing) if existing == text => InstallOutcome::Unchanged,

@@ -33,7 +33,7 @@ pub use install::{
 };
 pub use pre_push::{PrePush, pre_push};
 pub use push::{PushKind, PushUpdate, parse_pre_push};
-pub use script::{HOOK_NAME, KEPT_HOOK, MARKER, is_ours, script};
+pub use script::{HOOK_NAME, HookRunner, KEPT_HOOK, MARKER, is_ours, script};
 
 /// Errors from installing or running the hook.
 #[derive(Debug, thiserror::Error)]
