@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::SnapshotError;
 use super::manifest::{MANIFEST_FILE, Manifest};
 use super::sidecar::{MigrationInfo, SIDECAR_FILE};
+use crate::error::IoError;
 
 /// A complete snapshot in the store.
 #[derive(Debug, Clone)]
@@ -28,7 +29,7 @@ pub fn list(store: &Utf8Path) -> Result<Vec<StoredSnapshot>, SnapshotError> {
     if !store.is_dir() {
         return Ok(Vec::new());
     }
-    let read_err = |source| SnapshotError::Io {
+    let read_err = |source| IoError {
         action: "reading",
         path: store.to_owned(),
         source,
