@@ -8,18 +8,14 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
+use crate::error::QueryError;
+
 /// Errors while reading `_prisma_migrations`.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
-    /// The query failed.
-    #[error("cannot read {schema}._prisma_migrations")]
-    Query {
-        /// The working schema.
-        schema: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
+    /// The query failed: `cannot read <schema>._prisma_migrations`.
+    #[error(transparent)]
+    Query(#[from] QueryError),
 }
 
 /// One row of `_prisma_migrations`.
@@ -77,8 +73,8 @@ pub async fn read_table(
     conn: &mut PgConnection,
     schema: &str,
 ) -> Result<Option<Vec<MigrationRow>>, TableError> {
-    let to_error = |source| TableError::Query {
-        schema: schema.to_string(),
+    let to_error = |source| QueryError {
+        action: format!("cannot read {schema}._prisma_migrations"),
         source,
     };
     let mut tx = conn.begin().await.map_err(to_error)?;

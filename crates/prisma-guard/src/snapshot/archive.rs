@@ -9,6 +9,7 @@ use super::SnapshotError;
 use super::csv::Hashing;
 use super::manifest::FileArchive;
 use super::write::{create_dir_private, create_file_private};
+use crate::error::IoError;
 
 /// Archives each group's folders into `<dir>/files/<group>.tar.zst`; groups are archived in name
 /// order. A folder that does not exist is archived as empty (and the group still gets its
@@ -40,16 +41,9 @@ fn write_group(
 ) -> Result<FileArchive, SnapshotError> {
     let file = Utf8PathBuf::from(format!("files/{group}.tar.zst"));
     let path = dir.join(&file);
-    let io_err = |path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| SnapshotError::Io {
-            action: "archiving",
-            path,
-            source,
-        }
-    };
     let out = create_file_private(&path)?;
-    let encoder = zstd::Encoder::new(Hashing::new(out), level).map_err(io_err(&path))?;
+    let encoder =
+        zstd::Encoder::new(Hashing::new(out), level).map_err(IoError::at("archiving", &path))?;
     let mut tar = tar::Builder::new(encoder);
     tar.follow_symlinks(false);
     let mut entries = 0;
@@ -58,12 +52,17 @@ fn write_group(
         if source.is_dir() {
             entries += count_files(&source);
             tar.append_dir_all(folder, &source)
-                .map_err(io_err(&source))?;
+                .map_err(IoError::at("archiving", &source))?;
         }
     }
-    let encoder = tar.into_inner().map_err(io_err(&path))?;
-    let (file_out, bytes, sha256) = encoder.finish().map_err(io_err(&path))?.finish();
-    file_out.sync_all().map_err(io_err(&path))?;
+    let encoder = tar.into_inner().map_err(IoError::at("archiving", &path))?;
+    let (file_out, bytes, sha256) = encoder
+        .finish()
+        .map_err(IoError::at("archiving", &path))?
+        .finish();
+    file_out
+        .sync_all()
+        .map_err(IoError::at("archiving", &path))?;
     Ok(FileArchive {
         group: group.to_string(),
         folders: folders.to_vec(),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::SnapshotError;
 use crate::catalog::Column;
+use crate::error::IoError;
 
 /// The manifest format this version writes and reads. Bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -122,11 +123,7 @@ impl Manifest {
     /// [`SnapshotError::UnsafePath`] when a file it names would lie outside the snapshot.
     pub fn read(dir: &Utf8Path) -> Result<Manifest, SnapshotError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| SnapshotError::Io {
-            action: "reading",
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(IoError::at("reading", &path))?;
         let version: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| SnapshotError::Corrupt {
                 path: path.clone(),

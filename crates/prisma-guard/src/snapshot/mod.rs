@@ -29,25 +29,11 @@ pub use write::{NoProgress, Progress, SnapshotOptions, take, take_if_changed};
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// A file or folder operation failed.
-    #[error("{action} {path}")]
-    Io {
-        /// What was being done: `creating`, `writing`, `reading`, ...
-        action: &'static str,
-        /// The file or folder.
-        path: Utf8PathBuf,
-        /// The I/O error (disk full, permission denied, ...).
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// A query or the COPY stream failed (server gone, permission denied, ...).
-    #[error("{action}")]
-    Database {
-        /// What was being done, naming the table when there is one.
-        action: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
+    #[error(transparent)]
+    Database(#[from] crate::error::QueryError),
     /// Connecting failed.
     #[error(transparent)]
     Connect(#[from] crate::database::DatabaseError),
@@ -108,17 +94,15 @@ pub enum SnapshotError {
 impl crate::error::Hint for SnapshotError {
     fn hint(&self) -> Option<String> {
         match self {
-            SnapshotError::Io { source, .. }
-                if source.kind() == std::io::ErrorKind::PermissionDenied =>
-            {
+            SnapshotError::Io(e) if e.source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some(
                     "make the backups folder writable, or choose another with --backups-dir".into(),
                 )
             }
-            SnapshotError::Io { source, .. } if source.raw_os_error() == Some(28) => Some(
+            SnapshotError::Io(e) if e.is_disk_full() => Some(
                 "free disk space (or prune old snapshots) and try again; nothing was kept".into(),
             ),
-            SnapshotError::Database { .. } => {
+            SnapshotError::Database(_) => {
                 Some("nothing was kept; check that the server is up and try again".into())
             }
             SnapshotError::Connect(e) => e.hint(),
@@ -136,7 +120,7 @@ impl crate::error::Hint for SnapshotError {
                 Some("`prisma-guard snapshots` lists them".into())
             }
             SnapshotError::Empty { .. } => Some("take one with `prisma-guard snapshot`".into()),
-            SnapshotError::Io { .. } => None,
+            SnapshotError::Io(_) => None,
         }
     }
 }

@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::SnapshotError;
 use super::manifest::{MANIFEST_FILE, Manifest};
 use super::sidecar::{MigrationInfo, SIDECAR_FILE};
+use crate::error::IoError;
 
 /// A complete snapshot in the store.
 #[derive(Debug, Clone)]
@@ -37,11 +38,8 @@ pub fn create(store: &Utf8Path) -> Result<(), SnapshotError> {
     }
     super::write::create_dir_private(store, true)?;
     let path = store.join(GITIGNORE);
-    std::fs::write(&path, GITIGNORE_TEXT).map_err(|source| SnapshotError::Io {
-        action: "writing",
-        path,
-        source,
-    })
+    std::fs::write(&path, GITIGNORE_TEXT).map_err(crate::error::IoError::at("writing", &path))?;
+    Ok(())
 }
 
 /// The files inside snapshot folders of `store` that git tracks in the repository around
@@ -78,7 +76,7 @@ pub fn list(store: &Utf8Path) -> Result<Vec<StoredSnapshot>, SnapshotError> {
     if !store.is_dir() {
         return Ok(Vec::new());
     }
-    let read_err = |source| SnapshotError::Io {
+    let read_err = |source| IoError {
         action: "reading",
         path: store.to_owned(),
         source,

@@ -7,6 +7,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::WorkflowError;
 use crate::database::DatabaseUrl;
+use crate::error::{IoError, QueryError};
 use crate::migrations::{self, DeployOptions};
 
 /// The example app (`crates/prisma-guard/example-app`): schema.prisma, 7 migrations, seed.sql.
@@ -23,18 +24,10 @@ pub const SEEDED_MIGRATIONS: usize = 4;
 /// Errors: [`WorkflowError::Io`] naming the file.
 pub fn create_app(dir: &Utf8Path) -> Result<Utf8PathBuf, WorkflowError> {
     let root = dir.join("app");
-    std::fs::create_dir_all(&root).map_err(|source| WorkflowError::Io {
-        action: "creating",
-        path: root.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&root).map_err(IoError::at("creating", &root))?;
     EXAMPLE_APP
         .extract(&root)
-        .map_err(|source| WorkflowError::Io {
-            action: "unpacking the example app into",
-            path: root.clone(),
-            source,
-        })?;
+        .map_err(IoError::at("unpacking the example app into", &root))?;
     let manifest = "[workspace]\nmembers = []\n\n[workspace.metadata.prisma-guard]\n\
                     migrate-command = \"builtin\"\nreset-command = \"builtin\"\nreset-restore = []\n";
     write(&root.join("Cargo.toml"), manifest)?;
@@ -42,11 +35,8 @@ pub fn create_app(dir: &Utf8Path) -> Result<Utf8PathBuf, WorkflowError> {
 }
 
 fn write(path: &Utf8Path, text: &str) -> Result<(), WorkflowError> {
-    std::fs::write(path, text).map_err(|source| WorkflowError::Io {
-        action: "writing",
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::write(path, text).map_err(IoError::at("writing", path))?;
+    Ok(())
 }
 
 /// Applies the first [`SEEDED_MIGRATIONS`] migrations with the built-in deploy and loads
@@ -68,18 +58,11 @@ pub async fn load(url: &DatabaseUrl, app: &Utf8Path) -> Result<(), WorkflowError
     )
     .await?;
     let seed_path = app.join("seed.sql");
-    let seed = std::fs::read_to_string(&seed_path).map_err(|source| WorkflowError::Io {
-        action: "reading",
-        path: seed_path,
-        source,
-    })?;
+    let seed = std::fs::read_to_string(&seed_path).map_err(IoError::at("reading", &seed_path))?;
     sqlx::raw_sql(&seed)
         .execute(&mut conn)
         .await
-        .map_err(|source| WorkflowError::Database {
-            action: "loading seed.sql".into(),
-            source,
-        })?;
+        .map_err(QueryError::at("loading seed.sql"))?;
     Ok(())
 }
 
@@ -88,7 +71,7 @@ pub async fn load(url: &DatabaseUrl, app: &Utf8Path) -> Result<(), WorkflowError
 /// Errors: [`WorkflowError::Connect`], [`WorkflowError::Database`].
 pub async fn row_counts(url: &DatabaseUrl) -> Result<Vec<(String, i64)>, WorkflowError> {
     let mut conn = url.connect().await?;
-    let db_err = |source| WorkflowError::Database {
+    let db_err = |source| QueryError {
         action: "counting rows".into(),
         source,
     };

@@ -26,14 +26,8 @@ pub enum WorkflowError {
     #[error(transparent)]
     Deploy(#[from] crate::migrations::DeployError),
     /// A query failed.
-    #[error("{action}")]
-    Database {
-        /// What was being done.
-        action: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
-    },
+    #[error(transparent)]
+    Database(#[from] crate::error::QueryError),
     /// `migrate-command` cannot be parsed.
     #[error("cannot parse the command `{command}`: {problem}")]
     BadCommand {
@@ -43,16 +37,8 @@ pub enum WorkflowError {
         problem: String,
     },
     /// A file could not be read or written.
-    #[error("{action} {path}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file or folder.
-        path: camino::Utf8PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// `reset` was pointed at a database on another machine.
     #[error("refusing to reset {url}: the host is not local")]
     NotLocal {
@@ -76,7 +62,7 @@ impl crate::error::Hint for WorkflowError {
             WorkflowError::Status(e) => e.hint(),
             WorkflowError::Snapshot(e) => e.hint(),
             WorkflowError::Deploy(e) => e.hint(),
-            WorkflowError::Database { .. } | WorkflowError::Io { .. } => None,
+            WorkflowError::Database(_) | WorkflowError::Io(_) => None,
             WorkflowError::NotLocal { .. } => Some(
                 "reset destroys every row and is for local development databases only (localhost, 127.0.0.0/8, ::1, a Unix socket)".into(),
             ),

@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 use super::WorkflowError;
 use crate::catalog;
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::migrations::{self, DeployOptions, StatusReport};
 use crate::project::Project;
 use crate::snapshot::{self, Manifest, Progress, SnapshotOptions};
@@ -199,7 +200,7 @@ pub struct Loss {
 /// Errors: [`WorkflowError::Database`] when a query fails.
 pub async fn losses(url: &DatabaseUrl, manifest: &Manifest) -> Result<Vec<Loss>, WorkflowError> {
     let mut conn = url.connect().await?;
-    let db_err = |source| WorkflowError::Database {
+    let db_err = |source| QueryError {
         action: "counting rows after the migration".into(),
         source,
     };

@@ -7,6 +7,7 @@
 use super::WorkflowError;
 use super::pre_migrate::{Applied, MigrateCommand};
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::project::Project;
 use crate::restore::Selection;
 
@@ -71,10 +72,10 @@ pub async fn reset_database(
         ))
         .execute(&mut conn)
         .await
-        .map_err(|source| WorkflowError::Database {
-            action: format!("dropping and recreating schema {}", url.schema()),
-            source,
-        })?;
+        .map_err(QueryError::at(format!(
+            "dropping and recreating schema {}",
+            url.schema()
+        )))?;
     }
     // On the empty schema the built-in deploy applies every migration; an external command
     // runs exactly as `migrate-command` does.

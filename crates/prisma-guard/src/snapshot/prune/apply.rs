@@ -6,6 +6,7 @@ use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use super::{Decision, PruneError};
+use crate::error::IoError;
 use crate::snapshot::manifest::{MANIFEST_FILE, Manifest};
 
 /// A snapshot [`apply`] removed.
@@ -58,14 +59,8 @@ pub fn apply(store: &Utf8Path, decisions: &[Decision]) -> Result<Vec<Removed>, P
         let id = &snapshot.manifest.id;
         let path = checked_folder(store, id)?;
         let hidden = store.join(format!(".pruning-{id}-{}", std::process::id()));
-        std::fs::rename(&path, &hidden).map_err(|source| PruneError::Remove {
-            path: path.clone(),
-            source,
-        })?;
-        std::fs::remove_dir_all(&hidden).map_err(|source| PruneError::Remove {
-            path: hidden.clone(),
-            source,
-        })?;
+        std::fs::rename(&path, &hidden).map_err(IoError::at("removing", &path))?;
+        std::fs::remove_dir_all(&hidden).map_err(IoError::at("removing", &hidden))?;
         removed.push(Removed {
             id: id.clone(),
             bytes: snapshot.manifest.total_bytes(),

@@ -48,14 +48,8 @@ pub enum PruneError {
         why: &'static str,
     },
     /// Removing a folder failed part way; it was already hidden, so it is no longer listed.
-    #[error("removing {path}")]
-    Remove {
-        /// The folder being removed.
-        path: Utf8PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Remove(#[from] crate::error::IoError),
 }
 
 impl crate::error::Hint for PruneError {
@@ -66,7 +60,7 @@ impl crate::error::Hint for PruneError {
                 "nothing was removed; run `prisma-guard prune --dry-run` to see the current plan"
                     .into(),
             ),
-            PruneError::Remove { .. } => Some(
+            PruneError::Remove(_) => Some(
                 "the snapshot is no longer listed; delete the hidden folder by hand once the cause is fixed"
                     .into(),
             ),

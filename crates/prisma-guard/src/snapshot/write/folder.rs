@@ -7,6 +7,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::error::IoError;
 use crate::snapshot::SnapshotError;
 
 /// Creates a file readable by its owner only (0600).
@@ -16,11 +17,8 @@ pub(in crate::snapshot) fn create_file_private(path: &Utf8Path) -> Result<File, 
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|source| SnapshotError::Io {
-            action: "creating",
-            path: path.to_owned(),
-            source,
-        })
+        .map_err(IoError::at("creating", path))
+        .map_err(SnapshotError::Io)
 }
 
 /// Creates a folder (0700); `recursive` also creates missing parents.
@@ -35,21 +33,20 @@ pub(in crate::snapshot) fn create_dir_private(
         .recursive(recursive)
         .mode(0o700)
         .create(path)
-        .map_err(|source| SnapshotError::Io {
-            action: "creating",
-            path: path.to_owned(),
-            source,
-        })
+        .map_err(IoError::at("creating", path))
+        .map_err(SnapshotError::Io)
 }
 
 pub(super) fn write_json<T: serde::Serialize>(
     path: &Utf8Path,
     value: &T,
 ) -> Result<(), SnapshotError> {
-    let io_err = |source| SnapshotError::Io {
-        action: "writing",
-        path: path.to_owned(),
-        source,
+    let io_err = |source| {
+        SnapshotError::Io(IoError {
+            action: "writing",
+            path: path.to_owned(),
+            source,
+        })
     };
     let mut file = create_file_private(path)?;
     serde_json::to_writer_pretty(&mut file, value).map_err(|e| io_err(e.into()))?;
@@ -75,11 +72,8 @@ impl TempDir {
 
     /// Renames the folder into place: from here on the snapshot is listed and immutable.
     pub(super) fn persist(mut self, target: &Utf8Path) -> Result<(), SnapshotError> {
-        std::fs::rename(&self.path, target).map_err(|source| SnapshotError::Io {
-            action: "renaming the finished snapshot to",
-            path: target.to_owned(),
-            source,
-        })?;
+        std::fs::rename(&self.path, target)
+            .map_err(IoError::at("renaming the finished snapshot to", target))?;
         self.persisted = true;
         Ok(())
     }

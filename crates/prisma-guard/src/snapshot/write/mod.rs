@@ -29,6 +29,7 @@ use super::sidecar::{MigrationInfo, SIDECAR_FILE};
 use super::{SnapshotError, archive};
 use crate::catalog::{self, Table};
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::migrations::StatusReport;
 use folder::{TempDir, write_json};
 use read::{DumpContext, join_snapshot, worker};
@@ -92,21 +93,17 @@ async fn write(
     create_dir_private(&temp.path.join("data"), false)?;
 
     let mut main = url.connect().await?;
-    let db_err = |action: &str| {
-        let action = action.to_string();
-        move |source| SnapshotError::Database { action, source }
-    };
     sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut main)
         .await
-        .map_err(db_err("starting the snapshot transaction"))?;
+        .map_err(QueryError::at("starting the snapshot transaction"))?;
     let server_version = catalog::server_version(&mut main)
         .await
-        .map_err(db_err("reading the server version"))?;
+        .map_err(QueryError::at("reading the server version"))?;
     let tables = select_tables(
         catalog::tables(&mut main, url.schema())
             .await
-            .map_err(db_err("reading the catalog"))?,
+            .map_err(QueryError::at("reading the catalog"))?,
         options,
         url.schema(),
     )?;
@@ -116,7 +113,7 @@ async fn write(
         let exported: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
             .fetch_one(&mut connections[0])
             .await
-            .map_err(db_err("exporting the snapshot"))?;
+            .map_err(QueryError::at("exporting the snapshot"))?;
         for _ in 1..jobs {
             connections.push(join_snapshot(url, &exported).await?);
         }

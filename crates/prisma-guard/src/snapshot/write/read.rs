@@ -12,6 +12,7 @@ use super::table_file::write_compressed;
 use super::{BATCH_BYTES, Progress};
 use crate::catalog::Table;
 use crate::database::DatabaseUrl;
+use crate::error::QueryError;
 use crate::snapshot::SnapshotError;
 use crate::snapshot::manifest::{self, TableEntry};
 
@@ -27,10 +28,7 @@ pub(super) async fn join_snapshot(
     sqlx::raw_sql(&sql)
         .execute(&mut conn)
         .await
-        .map_err(|source| SnapshotError::Database {
-            action: "joining the exported snapshot".into(),
-            source,
-        })?;
+        .map_err(QueryError::at("joining the exported snapshot"))?;
     Ok(conn)
 }
 
@@ -67,7 +65,7 @@ async fn dump_table(
     let writer =
         tokio::task::spawn_blocking(move || write_compressed(&writer_path, receiver, level));
 
-    let read_error = |source| SnapshotError::Database {
+    let read_error = |source| QueryError {
         action: format!("reading table {}", table.qualified()),
         source,
     };

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::BATCH_BYTES;
 use super::folder::create_file_private;
+use crate::error::IoError;
 use crate::snapshot::SnapshotError;
 use crate::snapshot::csv::{Hashing, RowCounter};
 
@@ -24,14 +25,7 @@ pub(super) fn write_compressed(
     mut receiver: tokio::sync::mpsc::Receiver<Vec<u8>>,
     level: i32,
 ) -> Result<Written, SnapshotError> {
-    let io_err = |action| {
-        let path = path.to_owned();
-        move |source| SnapshotError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io_err = |action| IoError::at(action, path);
     let file = create_file_private(path)?;
     let hashing = Hashing::new(BufWriter::with_capacity(BATCH_BYTES, file));
     let mut encoder = zstd::Encoder::new(hashing, level).map_err(io_err("compressing"))?;
