@@ -106,3 +106,27 @@ impl QueryError {
         move |source| QueryError { action, source }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::SnapshotError;
+
+    #[test]
+    fn a_wrapped_io_error_gives_its_own_hint() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let error = SnapshotError::from(IoError::at("writing", Utf8Path::new("backups/x"))(io));
+        let full = hint(&error).expect("a hint");
+        assert!(full.contains("free disk space"), "{full}");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let error = crate::workflows::WorkflowError::from(IoError::at(
+            "reading",
+            Utf8Path::new(".env"),
+        )(denied));
+        assert_eq!(
+            hint(&error).as_deref(),
+            Some("check the permissions of .env")
+        );
+        assert_eq!(error.to_string(), "reading .env");
+    }
+}

@@ -137,7 +137,8 @@ pub enum RestoreError {
         tables: String,
     },
     /// A file could not be written.
-    #[error(transparent)]
+    // Not transparent: the IoError stays in the chain, so its hint is found.
+    #[error("{0}")]
     Io(#[from] crate::error::IoError),
 }
 

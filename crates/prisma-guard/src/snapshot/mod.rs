@@ -29,7 +29,8 @@ pub use write::{NoProgress, Progress, SnapshotOptions, take, take_if_changed};
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// A file or folder operation failed.
-    #[error(transparent)]
+    // Not transparent: the IoError stays in the chain, so its hint is found.
+    #[error("{0}")]
     Io(#[from] crate::error::IoError),
     /// A query or the COPY stream failed (server gone, permission denied, ...).
     #[error(transparent)]

@@ -37,7 +37,8 @@ pub enum WorkflowError {
         problem: String,
     },
     /// A file could not be read or written.
-    #[error(transparent)]
+    // Not transparent: the IoError stays in the chain, so its hint is found.
+    #[error("{0}")]
     Io(#[from] crate::error::IoError),
     /// `reset` was pointed at a database on another machine.
     #[error("refusing to reset {url}: the host is not local")]

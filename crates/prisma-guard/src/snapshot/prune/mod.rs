@@ -48,7 +48,8 @@ pub enum PruneError {
         why: &'static str,
     },
     /// Removing a folder failed part way; it was already hidden, so it is no longer listed.
-    #[error(transparent)]
+    // Not transparent: the IoError stays in the chain, so its hint is found.
+    #[error("{0}")]
     Remove(#[from] crate::error::IoError),
 }
 

@@ -71,7 +71,8 @@ pub enum HookError {
         kept: Utf8PathBuf,
     },
     /// Reading or writing a hook file failed.
-    #[error(transparent)]
+    // Not transparent: the IoError stays in the chain, so its hint is found.
+    #[error("{0}")]
     Io(#[from] crate::error::IoError),
     /// A line on stdin is not `<local ref> <local sha> <remote ref> <remote sha>`.
     #[error("cannot read the pre-push line {line:?}: {problem}")]
