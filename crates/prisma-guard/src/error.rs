@@ -29,6 +29,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
     first_of!(
         crate::config::ConfigError,
         crate::database::DatabaseError,
+        crate::database::NotLocal,
         crate::migrations::StatusError,
         crate::migrations::FolderError,
         crate::migrations::DeployError,

@@ -80,7 +80,8 @@ impl TempProject {
             return Vec::new();
         };
         read.map(|e| e.unwrap().file_name().to_string())
-            .filter(|name| name.starts_with('.'))
+            // The store's own .gitignore is not a leftover.
+            .filter(|name| name.starts_with('.') && name != ".gitignore")
             .collect()
     }
 

@@ -12,6 +12,7 @@
 
 mod connect;
 mod datasource;
+mod local;
 mod lookup;
 mod url;
 
@@ -20,6 +21,7 @@ use camino::Utf8PathBuf;
 pub use self::url::{DEFAULT_SCHEMA, DatabaseUrl, redact};
 pub use connect::ConnectFailure;
 pub use datasource::{Datasource, parse_datasource, read_datasource};
+pub use local::{LocalWrite, NotLocal, require_local};
 pub use lookup::{UrlLookup, find_url};
 
 /// Errors while finding, parsing or connecting to the database.

@@ -19,11 +19,8 @@ pub enum RestoreError {
     #[error(transparent)]
     Database(#[from] crate::error::QueryError),
     /// The target is not this machine and `--allow-remote` was not given.
-    #[error("refusing to restore into {url}: the host is not local")]
-    Remote {
-        /// The redacted URL.
-        url: String,
-    },
+    #[error(transparent)]
+    Remote(#[from] crate::database::NotLocal),
     /// `--only`/`--skip` named a group that does not exist.
     #[error("no group {name} (groups: {known})")]
     UnknownGroup {
@@ -149,9 +146,7 @@ impl crate::error::Hint for RestoreError {
             RestoreError::Connect(e) => return e.hint(),
             RestoreError::Snapshot(e) => return e.hint(),
             RestoreError::Status(e) => return e.hint(),
-            RestoreError::Remote { .. } => {
-                "restores are for development databases; pass --allow-remote if this one is".into()
-            }
+            RestoreError::Remote(e) => return e.hint(),
             RestoreError::UnknownGroup { .. } => {
                 "`prisma-guard status` lists the groups; define more under [workspace.metadata.prisma-guard.groups]".into()
             }

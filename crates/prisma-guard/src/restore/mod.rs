@@ -28,13 +28,10 @@ use crate::snapshot::{Manifest, NoProgress, SnapshotOptions, StoredSnapshot};
 /// Local means `localhost`, 127.0.0.0/8, `::1` or a Unix socket ([`DatabaseUrl::is_local`]).
 /// Errors with [`RestoreError::Remote`].
 pub fn check_target(url: &DatabaseUrl, allow_remote: bool) -> Result<(), RestoreError> {
-    if allow_remote || url.is_local() {
-        Ok(())
-    } else {
-        Err(RestoreError::Remote {
-            url: url.redacted(),
-        })
+    if !allow_remote {
+        crate::database::require_local(url, crate::database::LocalWrite::Restore)?;
     }
+    Ok(())
 }
 
 /// The reason safety snapshots are taken with.

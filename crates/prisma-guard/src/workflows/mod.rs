@@ -41,11 +41,8 @@ pub enum WorkflowError {
     #[error("{0}")]
     Io(#[from] crate::error::IoError),
     /// `reset` was pointed at a database on another machine.
-    #[error("refusing to reset {url}: the host is not local")]
-    NotLocal {
-        /// The redacted URL.
-        url: String,
-    },
+    #[error(transparent)]
+    NotLocal(#[from] crate::database::NotLocal),
     /// The user's command failed.
     #[error("`{command}` failed:\n{output}")]
     CommandFailed {
@@ -64,9 +61,7 @@ impl crate::error::Hint for WorkflowError {
             WorkflowError::Snapshot(e) => e.hint(),
             WorkflowError::Deploy(e) => e.hint(),
             WorkflowError::Database(_) | WorkflowError::Io(_) => None,
-            WorkflowError::NotLocal { .. } => Some(
-                "reset destroys every row and is for local development databases only (localhost, 127.0.0.0/8, ::1, a Unix socket)".into(),
-            ),
+            WorkflowError::NotLocal(e) => e.hint(),
             WorkflowError::BadCommand { .. } => Some("fix migrate-command in [workspace.metadata.prisma-guard]".into()),
             WorkflowError::CommandFailed { .. } => Some(
                 "the snapshot was taken before the command ran; `prisma-guard restore` puts the data back".into(),

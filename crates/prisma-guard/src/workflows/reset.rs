@@ -20,13 +20,8 @@ pub const DEFAULT_RESET_RESTORE: &[&str] = &["admin"];
 /// Refuses a database that is not on this machine: a reset destroys every row, and unlike
 /// `restore` there is no override. Errors with [`WorkflowError::NotLocal`].
 pub fn check_local(url: &DatabaseUrl) -> Result<(), WorkflowError> {
-    if url.is_local() {
-        Ok(())
-    } else {
-        Err(WorkflowError::NotLocal {
-            url: url.redacted(),
-        })
-    }
+    crate::database::require_local(url, crate::database::LocalWrite::Reset)?;
+    Ok(())
 }
 
 /// What to restore after the reset: the explicit selection when it names anything, else

@@ -50,13 +50,7 @@ pub(crate) async fn run(
     use crate::restore::{self, rollback};
 
     let url = project.database_url()?;
-    if !url.is_local() {
-        anyhow::bail!(
-            "refusing to roll back {}: the host is not local; rollback drops and rebuilds the schema, \
-             so it is for development databases on this machine only (localhost, 127.0.0.0/8, ::1, a Unix socket)",
-            url.redacted()
-        );
-    }
+    crate::database::require_local(&url, crate::database::LocalWrite::Rollback)?;
     let snapshot = match &args.id {
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,
