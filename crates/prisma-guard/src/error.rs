@@ -38,6 +38,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
         crate::restore::RestoreError,
         crate::workflows::WorkflowError,
         crate::workflows::hooks::HookError,
+        crate::workflows::reset::ResetError,
         IoError,
     );
     None

@@ -1,15 +1,168 @@
 //! `reset`, the local dev reset: snapshot (reason `reset`), run the reset command, restore the
-//! chosen groups from that snapshot.
-//!
-//! The steps are separate functions so the binary can show and confirm between them; this module
-//! runs the reset command itself. The restore is [`crate::restore`]'s, unchanged.
+//! chosen groups from that snapshot — [`reset`], reporting each step through [`ResetEvents`] so
+//! the command line can show it as it happens. The restore is [`crate::restore`]'s, unchanged.
 
 use super::WorkflowError;
 use super::pre_migrate::{Applied, MigrateCommand};
 use crate::database::DatabaseUrl;
 use crate::error::QueryError;
 use crate::project::Project;
-use crate::restore::Selection;
+use crate::restore::{
+    Mode, PrepareOptions, Prepared, RestoreError, RestoreReport, RunOptions, Selection,
+};
+use crate::snapshot::{Manifest, Progress, SnapshotOptions};
+
+/// What [`reset`] reports between its steps. The calls come in this order; a reset that fails
+/// stops the sequence.
+pub trait ResetEvents {
+    /// Progress of the `reset` snapshot (the first step).
+    fn progress(&self) -> &dyn Progress;
+    /// The snapshot is complete; the reset command runs next.
+    fn snapshot_taken(&self, manifest: &Manifest, command: &MigrateCommand);
+    /// The reset command finished: what it printed, the migrations it applied.
+    fn reset_done(&self, applied: &Applied);
+    /// The restore is planned and about to run, in one transaction.
+    fn restore_planned(&self, prepared: &Prepared);
+}
+
+/// How [`reset`] runs.
+#[derive(Debug, Clone)]
+pub struct ResetOptions {
+    /// The reset command ([`Project::reset_command`]).
+    pub command: MigrateCommand,
+    /// What to restore afterwards ([`selection`]); `None` restores nothing.
+    pub selection: Option<Selection>,
+    /// How restored rows meet the rows the reset command's seed created.
+    pub mode: Mode,
+    /// The `reset` snapshot's options (reason `reset`).
+    pub snapshot: SnapshotOptions,
+    /// How the restore reaches today's schema.
+    pub prepare: PrepareOptions,
+    /// How the restore runs; the reset snapshot is its safety snapshot, so none is taken.
+    pub run: RunOptions,
+}
+
+/// What [`reset`] did.
+#[derive(Debug)]
+pub struct ResetDone {
+    /// The `reset` snapshot: the data as it was before.
+    pub manifest: Manifest,
+    /// What the reset command did.
+    pub applied: Applied,
+    /// The restore's report; `None` when nothing was to be restored.
+    pub restored: Option<RestoreReport>,
+}
+
+/// Errors of [`reset`], saying how far it got and which snapshot holds the data.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// Before anything was changed: the local-only check, status, or the snapshot.
+    #[error(transparent)]
+    Before(#[from] WorkflowError),
+    /// The reset command failed after the snapshot.
+    #[error(
+        "the reset failed; nothing was restored; the snapshot {id} is kept: `prisma-guard restore {id}`"
+    )]
+    Reset {
+        /// The `reset` snapshot.
+        id: String,
+        /// What failed.
+        #[source]
+        source: WorkflowError,
+    },
+    /// The database was reset, and the restore failed (its transaction rolled back).
+    #[error(
+        "the database was reset but not restored; the snapshot {id} is kept: `prisma-guard restore {id}`"
+    )]
+    Restore {
+        /// The `reset` snapshot.
+        id: String,
+        /// What failed.
+        #[source]
+        source: RestoreError,
+    },
+}
+
+impl crate::error::Hint for ResetError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ResetError::Before(e) | ResetError::Reset { source: e, .. } => e.hint(),
+            ResetError::Restore { source, .. } => source.hint(),
+        }
+    }
+}
+
+/// The local dev reset: refuses a database not on this machine ([`check_local`]), snapshots it
+/// (reason `reset`), runs the reset command ([`reset_database`]), then restores `selection` from
+/// that snapshot (the snapshot is the safety snapshot: none other is taken). Asks nothing: the
+/// caller confirms before.
+///
+/// Errors: [`ResetError::Before`] with nothing changed; [`ResetError::Reset`] and
+/// [`ResetError::Restore`] name the snapshot that holds the data.
+pub async fn reset(
+    project: &Project,
+    url: &DatabaseUrl,
+    options: &ResetOptions,
+    events: &dyn ResetEvents,
+) -> Result<ResetDone, ResetError> {
+    check_local(url)?;
+    let status = {
+        let mut conn = url.connect().await.map_err(WorkflowError::from)?;
+        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema())
+            .await
+            .map_err(WorkflowError::from)?
+    };
+    let manifest = crate::snapshot::take(
+        url,
+        &project.backups_dir,
+        &status,
+        &options.snapshot,
+        events.progress(),
+    )
+    .await
+    .map_err(WorkflowError::from)?;
+    events.snapshot_taken(&manifest, &options.command);
+    let id = manifest.id.clone();
+    let applied = reset_database(project, url, &options.command)
+        .await
+        .map_err(|source| ResetError::Reset {
+            id: id.clone(),
+            source,
+        })?;
+    events.reset_done(&applied);
+    let Some(selection) = &options.selection else {
+        return Ok(ResetDone {
+            manifest,
+            applied,
+            restored: None,
+        });
+    };
+    let restore_error = |source| ResetError::Restore {
+        id: id.clone(),
+        source,
+    };
+    let stored = crate::snapshot::find(&project.backups_dir, &id)
+        .map_err(|e| restore_error(RestoreError::from(e)))?;
+    let prepared = crate::restore::prepare(
+        url,
+        &project.config,
+        stored,
+        selection,
+        options.mode,
+        &options.prepare,
+    )
+    .await
+    .map_err(restore_error)?;
+    events.restore_planned(&prepared);
+    let (report, _) = crate::restore::run(url, &prepared, &options.run)
+        .await
+        .map_err(restore_error)?;
+    Ok(ResetDone {
+        manifest,
+        applied,
+        restored: Some(report),
+    })
+}
 
 /// The default `reset-command`.
 pub const DEFAULT_RESET_COMMAND: &str = "npx prisma migrate reset --force";

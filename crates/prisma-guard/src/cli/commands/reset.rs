@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 
 use crate::cli::args::{ModeArg, SelectionArgs, StrategyArg};
@@ -10,7 +9,10 @@ use crate::cli::exit;
 use crate::cli::printer::Printer;
 use crate::cli::render;
 use crate::project::Project;
-use crate::snapshot;
+use crate::restore::Prepared;
+use crate::snapshot::{Manifest, Progress};
+use crate::workflows::reset::{self as reset_flow, ResetEvents, ResetOptions};
+use crate::workflows::{Applied, MigrateCommand};
 
 pub(crate) const RESET_EXIT_CODES: &str = "\
 Exit codes:
@@ -39,24 +41,29 @@ pub struct ResetArgs {
     pub yes: bool,
 }
 
-/// `prisma-guard reset`.
+/// `prisma-guard reset`: says what it will do, confirms, then runs the engine's reset, showing
+/// each step as it happens.
 pub(crate) async fn run(
     project: &Project,
     args: ResetArgs,
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
-    use crate::restore;
-    use crate::workflows::reset as reset_flow;
-
     let url = project.database_url()?;
     reset_flow::check_local(&url)?;
-    let command = project.reset_command(args.reset_command.as_deref())?;
-    let selection = reset_flow::selection(
-        args.selection.into_selection(),
-        args.all,
-        project.config.reset_restore.as_deref(),
-    );
-    let restoring = match &selection {
+    let options = ResetOptions {
+        command: project.reset_command(args.reset_command.as_deref())?,
+        selection: reset_flow::selection(
+            args.selection.into_selection(),
+            args.all,
+            project.config.reset_restore.as_deref(),
+        ),
+        mode: args.mode.into_mode(),
+        snapshot: super::snapshot_options(project, "reset", 2),
+        prepare: super::prepare_options(project, StrategyArg::Auto),
+        // The reset snapshot is the safety snapshot: the database is emptied right after it.
+        run: super::run_options(project, false, false),
+    };
+    let restoring = match &options.selection {
         None => "nothing".to_string(),
         Some(s) if s.only.is_empty() && s.tables.is_empty() => "everything".to_string(),
         Some(s) => [s.only.clone(), s.tables.clone()].concat().join(", "),
@@ -65,7 +72,7 @@ pub(crate) async fn run(
         "reset {} (schema {}): snapshot, then {}, then restore {restoring}",
         url.redacted(),
         url.schema(),
-        command.display()
+        options.command.display()
     ))?;
     if !args.yes
         && !crate::cli::prompt::confirm(&format!(
@@ -76,75 +83,81 @@ pub(crate) async fn run(
         printer.err_line("cancelled; nothing was changed")?;
         return Ok(ExitCode::from(exit::ERROR));
     }
-
-    let status = {
-        let mut conn = url.connect().await?;
-        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+    let shown = Shown {
+        printer,
+        url: &url,
+        progress: render::SnapshotProgress::new(),
+        failed: Default::default(),
     };
-    let options = super::snapshot_options(project, "reset", 2);
-    let progress = render::SnapshotProgress::new();
-    let manifest = snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?;
-    progress.finish();
-    printer.line(format_args!(
-        "snapshot {}: {} tables, {} rows",
-        manifest.id,
-        manifest.tables.len(),
-        manifest.total_rows()
-    ))?;
-    printer.line(format_args!("running {}", command.display()))?;
-    let applied = reset_flow::reset_database(project, &url, &command)
-        .await
-        .with_context(|| {
-            format!(
-                "the reset failed; nothing was restored; the snapshot {0} is kept: `prisma-guard restore {0}`",
-                manifest.id
-            )
-        })?;
-    if !applied.output.is_empty() {
-        printer.err(&applied.output)?;
+    let done = reset_flow::reset(project, &url, &options, &shown).await;
+    shown.progress.finish();
+    let done = done?;
+    // A closed stdout does not stop a reset half way; it is reported once the reset is whole.
+    if let Some(error) = shown.failed.take() {
+        return Err(error.into());
     }
-    if !applied.migrations.is_empty() {
-        printer.line(format_args!(
-            "applied {} migrations",
-            applied.migrations.len()
-        ))?;
-    }
-    let Some(selection) = selection else {
-        printer.line(format_args!(
+    match &done.restored {
+        None => printer.line(format_args!(
             "reset-restore is empty: nothing restored; the snapshot {} holds the old data",
-            manifest.id
-        ))?;
-        return Ok(ExitCode::SUCCESS);
-    };
-    let restore_hint = || {
-        format!(
-            "the database was reset but not restored; the snapshot {0} is kept: `prisma-guard restore {0}`",
-            manifest.id
-        )
-    };
-    let stored = snapshot::find(&project.backups_dir, &manifest.id)?;
-    let prepared = restore::prepare(
-        &url,
-        &project.config,
-        stored,
-        &selection,
-        args.mode.into_mode(),
-        &super::prepare_options(project, StrategyArg::Auto),
-    )
-    .await
-    .with_context(restore_hint)?;
-    printer.out(format_args!(
-        "\n{}",
-        render::restore::plan_text(&prepared, &url, chrono::Utc::now())
-    ))?;
-    // The reset snapshot is the safety snapshot: the database was just emptied.
-    let run = super::run_options(project, false, false);
-    let (report, _) = restore::run(&url, &prepared, &run)
-        .await
-        .with_context(restore_hint)?;
-    printer.out(format_args!(
-        "\n{}",
-        render::restore::report_text(&report, None)
-    ))?;
+            done.manifest.id
+        ))?,
+        Some(report) => printer.out(format_args!(
+            "\n{}",
+            render::restore::report_text(report, None)
+        ))?,
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Shows the reset's steps as they happen.
+struct Shown<'a> {
+    printer: Printer,
+    url: &'a crate::database::DatabaseUrl,
+    progress: render::SnapshotProgress,
+    failed: std::cell::Cell<Option<crate::cli::OutputError>>,
+}
+
+impl Shown<'_> {
+    fn keep(&self, printed: Result<(), crate::cli::OutputError>) {
+        if let Err(error) = printed {
+            let first = self.failed.take().unwrap_or(error);
+            self.failed.set(Some(first));
+        }
+    }
+}
+
+impl ResetEvents for Shown<'_> {
+    fn progress(&self) -> &dyn Progress {
+        &self.progress
+    }
+
+    fn snapshot_taken(&self, manifest: &Manifest, command: &MigrateCommand) {
+        self.progress.finish();
+        self.keep(self.printer.line(format_args!(
+            "snapshot {}: {} tables, {} rows\nrunning {}",
+            manifest.id,
+            manifest.tables.len(),
+            manifest.total_rows(),
+            command.display()
+        )));
+    }
+
+    fn reset_done(&self, applied: &Applied) {
+        if !applied.output.is_empty() {
+            self.keep(self.printer.err(&applied.output));
+        }
+        if !applied.migrations.is_empty() {
+            self.keep(self.printer.line(format_args!(
+                "applied {} migrations",
+                applied.migrations.len()
+            )));
+        }
+    }
+
+    fn restore_planned(&self, prepared: &Prepared) {
+        self.keep(self.printer.out(format_args!(
+            "\n{}",
+            render::restore::plan_text(prepared, self.url, chrono::Utc::now())
+        )));
+    }
 }
