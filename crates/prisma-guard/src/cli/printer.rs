@@ -29,7 +29,7 @@ impl OutputError {
 pub type Printed = Result<(), OutputError>;
 
 /// Writes text to stdout and stderr; the only place the command line prints. Every text goes
-/// through [`program::localize`], so the commands it names are the ones the user runs.
+/// through `program::localize`, so the commands it names are the ones the user runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Printer;
 

@@ -24,34 +24,25 @@ pub(super) async fn run(
     std::io::stdin()
         .read_to_string(&mut input)
         .context("reading the pre-push lines from stdin")?;
-    let updates = hooks::parse_pre_push(&input)?;
-    let check = hooks::check_push(project, &updates, args.remote.as_deref())?;
-    for note in check.refs.iter().filter_map(|r| r.note.as_ref()) {
-        printer.warn_all(std::slice::from_ref(note))?;
-    }
-    if check.only_deletions() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let let_through = |error: &anyhow::Error| {
-        printer.err_line(format_args!(
-            "warning: cannot check the local database ({error}); the push goes on"
-        ))?;
-        if let Some(hint) = crate::error::hint(error.as_ref()) {
-            printer.err_line(format_args!("hint: {hint}"))?;
-        }
-        Ok(ExitCode::SUCCESS)
-    };
-    let url = match project.database_url() {
-        Ok(url) => url,
-        Err(e) => return let_through(&e.into()),
-    };
     let options = super::snapshot_options(project, "pre-push", args.jobs);
     let progress = render::SnapshotProgress::new();
-    let result = hooks::pre_push(project, &url, &check, &options, &progress).await;
+    let run =
+        hooks::run_pre_push(project, &input, args.remote.as_deref(), &options, &progress).await;
     progress.finish();
-    let found = match result {
-        Ok(found) => found,
-        Err(e) => return let_through(&e.into()),
+    let run = run?;
+    printer.warn_all(&run.notes)?;
+    let found = match run.database {
+        None => return Ok(ExitCode::SUCCESS),
+        Some(Ok(found)) => found,
+        Some(Err(error)) => {
+            printer.err_line(format_args!(
+                "warning: cannot check the local database ({error}); the push goes on"
+            ))?;
+            if let Some(hint) = crate::error::hint(&error) {
+                printer.err_line(format_args!("hint: {hint}"))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     match &found.outcome {
         workflows::PreMigrate::NothingPending { status } => {

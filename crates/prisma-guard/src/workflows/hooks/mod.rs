@@ -7,7 +7,8 @@
 //! - [`parse_pre_push`] (pure) reads the lines git gives the hook on stdin;
 //!   [`check_push`] compares the migrations folder between the remote's commit and the pushed
 //!   one with `git diff` and refuses edits and deletions of migrations the remote already has;
-//!   [`pre_push`](fn@pre_push) then snapshots the local database when migrations are pending.
+//!   [`pre_push`](fn@pre_push) then snapshots the local database when migrations are pending;
+//!   [`run_pre_push`] is the whole hook, from git's lines to the snapshot.
 //!
 //! Git is run as the `git` command (through xshell); nothing here prints.
 //!
@@ -31,7 +32,7 @@ pub use install::{
     HookLocation, HookStatus, Install, InstallOutcome, Installed, Uninstall, install, locate,
     status, uninstall,
 };
-pub use pre_push::{PrePush, pre_push};
+pub use pre_push::{PrePush, PrePushRun, pre_push, run as run_pre_push};
 pub use push::{PushKind, PushUpdate, parse_pre_push};
 pub use script::{HOOK_NAME, HookRunner, KEPT_HOOK, MARKER, is_ours, script};
 

@@ -1,9 +1,11 @@
-//! The database side of the pre-push hook: migration status, and a snapshot when migrations are
-//! pending.
+//! The pre-push hook as a whole ([`run`]): git's lines → the check of pushed migrations (the
+//! only thing that blocks a push) → the database side: migration status, and a snapshot when
+//! migrations are pending. Database trouble never blocks a push: it is reported and the push
+//! goes on.
 
 use std::time::Instant;
 
-use super::PushCheck;
+use super::{HookError, PushCheck};
 use crate::migrations::{self, StatusReport};
 use crate::project::Project;
 use crate::snapshot::{self, Progress, SnapshotOptions};
@@ -52,6 +54,48 @@ pub async fn pre_push(
     Ok(PrePush {
         outcome,
         unapplied_pushed,
+    })
+}
+
+/// What the whole pre-push hook found ([`run`]).
+#[derive(Debug)]
+pub struct PrePushRun {
+    /// Notes on the refs checked (a new branch compared against its merge base, …).
+    pub notes: Vec<String>,
+    /// The database side; `None` when the push only deletes refs (nothing to check).
+    pub database: Option<Result<PrePush, WorkflowError>>,
+}
+
+/// The pre-push hook, from git's stdin `input` and the `remote` name git passes: refuses (the
+/// only `Err`) a push that edits or deletes a migration the remote already has; otherwise
+/// checks the local database and snapshots it when migrations are pending ([`pre_push`]).
+/// A database that cannot be found, reached or read is `database: Some(Err(_))`: the push goes
+/// on. Never prompts.
+///
+/// Errors: [`HookError`] for malformed input, git failures and blocked migrations.
+pub async fn run(
+    project: &Project,
+    input: &str,
+    remote: Option<&str>,
+    options: &SnapshotOptions,
+    progress: &dyn Progress,
+) -> Result<PrePushRun, HookError> {
+    let updates = super::parse_pre_push(input)?;
+    let check = super::check_push(project, &updates, remote)?;
+    let notes = check.refs.iter().filter_map(|r| r.note.clone()).collect();
+    if check.only_deletions() {
+        return Ok(PrePushRun {
+            notes,
+            database: None,
+        });
+    }
+    let database = match project.database_url() {
+        Ok(url) => pre_push(project, &url, &check, options, progress).await,
+        Err(e) => Err(e.into()),
+    };
+    Ok(PrePushRun {
+        notes,
+        database: Some(database),
     })
 }
 
