@@ -17,3 +17,4 @@ mod reset;
 mod restore;
 mod snapshot;
 mod status;
+mod store;
