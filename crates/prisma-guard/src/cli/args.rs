@@ -126,7 +126,8 @@ pub enum Command {
     Demo,
     /// Install, remove or inspect the git pre-push hook.
     ///
-    /// The hook runs `prisma-guard pre-migrate --hook pre-push`: it blocks a push that edits or
+    /// The hook runs this program's `pre-migrate --hook pre-push` (`cargo xtask` from an xtask,
+    /// else this binary by its path): it blocks a push that edits or
     /// deletes a migration the remote already has (Prisma refuses to deploy an applied migration
     /// whose file changed), and snapshots the local database when migrations are pending.
     Hooks(commands::hooks::HooksArgs),
