@@ -57,6 +57,44 @@ async fn pending_migrations_are_snapshotted_first() {
 }
 
 #[tokio::test]
+async fn an_unchanged_database_reuses_the_snapshot_and_still_applies() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    project.xtask(&db, &["pre-migrate"]).assert_code(0);
+    let first = project.snapshots().pop().unwrap().manifest.id;
+
+    // Changed data is snapshotted again, even with the same pending migrations.
+    db.execute(r#"DELETE FROM "PageView""#).await;
+    let json = project
+        .xtask(&db, &["pre-migrate", "--json"])
+        .assert_code(0)
+        .json();
+    assert_eq!(json["snapshot_reused"], false);
+    let second = json["snapshot"]["id"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+
+    // As the README shows: pre-migrate, then pre-migrate --apply. The data has not changed.
+    let run = project.xtask(
+        &db,
+        &["pre-migrate", "--apply", "--migrate-command", "builtin"],
+    );
+    let out = run.assert_code(0).stdout();
+    assert!(
+        out.contains(&format!(
+            "unchanged since snapshot {second} (same data, same pending migrations; compared in "
+        )),
+        "{out}"
+    );
+    assert!(out.contains("applied 3 migration(s):"), "{out}");
+    let ids: Vec<_> = project
+        .snapshots()
+        .into_iter()
+        .map(|s| s.manifest.id)
+        .collect();
+    assert_eq!(ids, [first, second], "no third, identical snapshot");
+}
+
+#[tokio::test]
 async fn failed_migration_warns_but_still_snapshots() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
     project.add_migration("20250101000000_broken", "SELECT * FROM \"Nope\";");

@@ -21,14 +21,17 @@ pub enum PreMigrate {
         /// The migration status.
         status: StatusReport,
     },
-    /// A snapshot was taken.
+    /// A snapshot was taken, or the newest one was reused because it holds the same data and
+    /// names the same pending migrations.
     Taken {
         /// The migration status at the time (what the sidecar records).
         status: StatusReport,
         /// The snapshot's manifest.
         manifest: Box<Manifest>,
-        /// How long the snapshot took.
+        /// How long the snapshot (or the comparison) took.
         elapsed: Duration,
+        /// The newest snapshot was reused: no new one was kept.
+        reused: bool,
     },
 }
 
@@ -51,11 +54,55 @@ pub async fn pre_migrate(
     if status.unapplied().next().is_none() && !force {
         return Ok(PreMigrate::NothingPending { status });
     }
+    snapshot_pending(project, url, status, options, progress, !force).await
+}
+
+/// The reasons of the snapshots [`snapshot_pending`] may reuse: those it takes itself.
+pub const REUSABLE_REASONS: [&str; 2] = ["pre-migrate", "pre-push"];
+
+/// Snapshots for pending migrations. With `reuse`, when the newest snapshot in the store was
+/// taken for pending migrations too ([`REUSABLE_REASONS`]) and names the same ones in its sidecar, the data is read and compared with it by content
+/// fingerprint ([`snapshot::take_if_changed`]) and, when equal, that snapshot is returned with
+/// `reused: true` instead of keeping a second identical one (`pre-migrate` then
+/// `pre-migrate --apply`, or a pre-push hook on every push).
+///
+/// Errors: [`WorkflowError`] from the snapshot or the store.
+pub async fn snapshot_pending(
+    project: &Project,
+    url: &DatabaseUrl,
+    status: StatusReport,
+    options: &SnapshotOptions,
+    progress: &dyn Progress,
+    reuse: bool,
+) -> Result<PreMigrate, WorkflowError> {
     let started = Instant::now();
-    let manifest = snapshot::take(url, &project.backups_dir, &status, options, progress).await?;
+    let store = &project.backups_dir;
+    let pending: Vec<&str> = status.unapplied().map(|m| m.name.as_str()).collect();
+    let newest = snapshot::list(store)?.pop();
+    let comparable = newest.as_ref().is_some_and(|newest| {
+        REUSABLE_REASONS.contains(&newest.manifest.reason.as_str())
+            && newest.sidecar.as_ref().is_some_and(|sidecar| {
+                sidecar
+                    .pending
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .eq(pending.iter().copied())
+            })
+    });
+    let taken = if reuse && comparable {
+        snapshot::take_if_changed(url, store, &status, options, progress).await?
+    } else {
+        Some(snapshot::take(url, store, &status, options, progress).await?)
+    };
+    let (manifest, reused) = match (taken, newest) {
+        (Some(manifest), _) => (manifest, false),
+        (None, Some(newest)) => (newest.manifest, true),
+        (None, None) => unreachable!("nothing is reused from an empty store"),
+    };
     Ok(PreMigrate::Taken {
         status,
         manifest: Box::new(manifest),
+        reused,
         elapsed: started.elapsed(),
     })
 }

@@ -77,7 +77,7 @@ pub(crate) async fn run(
     let progress = render::SnapshotProgress::new();
     let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;
     progress.finish();
-    let (status, manifest, elapsed) = match outcome {
+    let (status, manifest, elapsed, reused) = match outcome {
         PreMigrate::NothingPending { status } => {
             if args.json {
                 printer.line(render::snapshot::pre_migrate_json(
@@ -94,20 +94,23 @@ pub(crate) async fn run(
             status,
             manifest,
             elapsed,
-        } => (status, manifest, elapsed),
+            reused,
+        } => (status, manifest, elapsed, reused),
     };
     printer.warn_all(&render::status::status_warnings(&status))?;
     if !args.json {
         printer.out(render::snapshot::pre_migrate_text(
-            project, &status, &manifest, elapsed,
+            project, &status, &manifest, elapsed, reused,
         ))?;
     }
-    super::auto_prune(project, printer)?;
+    if !reused {
+        super::auto_prune(project, printer)?;
+    }
     if !args.apply {
         if args.json {
             printer.line(render::snapshot::pre_migrate_json(
                 &status,
-                Some(&manifest),
+                Some((&manifest, reused)),
                 None,
                 None,
             ))?;
@@ -133,7 +136,7 @@ pub(crate) async fn run(
     if args.json {
         printer.line(render::snapshot::pre_migrate_json(
             &status,
-            Some(&manifest),
+            Some((&manifest, reused)),
             Some(&applied),
             Some(&losses),
         ))?;

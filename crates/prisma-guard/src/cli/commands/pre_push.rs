@@ -55,11 +55,17 @@ pub(super) async fn run(
             status,
             manifest,
             elapsed,
+            reused,
         } => {
             printer.warn_all(&render::status::status_warnings(status))?;
             printer.err(format_args!(
-                "pre-push: the local database has pending migrations; snapshot taken\n{}",
-                render::snapshot::pre_migrate_text(project, status, manifest, *elapsed)
+                "pre-push: the local database has pending migrations; {}\n{}",
+                if *reused {
+                    "the newest snapshot already holds this data"
+                } else {
+                    "snapshot taken"
+                },
+                render::snapshot::pre_migrate_text(project, status, manifest, *elapsed, *reused)
             ))?;
         }
     }

@@ -30,6 +30,7 @@ pub fn pre_migrate_text(
     status: &StatusReport,
     manifest: &Manifest,
     elapsed: std::time::Duration,
+    reused: bool,
 ) -> String {
     let pending: Vec<&str> = status.unapplied().map(|m| m.name.as_str()).collect();
     let mut text = if pending.is_empty() {
@@ -45,7 +46,16 @@ pub fn pre_migrate_text(
         }
         text
     };
-    text.push_str(&saved_text(project, manifest, elapsed));
+    if reused {
+        text.push_str(&format!(
+            "unchanged since snapshot {0} (same data, same pending migrations; compared in {1:.2} s): \
+             no new snapshot kept\nrestore with: `prisma-guard restore {0}`\n",
+            manifest.id,
+            elapsed.as_secs_f64()
+        ));
+    } else {
+        text.push_str(&saved_text(project, manifest, elapsed));
+    }
     text
 }
 
@@ -121,14 +131,15 @@ pub fn manifest_summary_json(manifest: &Manifest) -> String {
 /// `pre-migrate --json`.
 pub fn pre_migrate_json(
     status: &StatusReport,
-    manifest: Option<&Manifest>,
+    manifest: Option<(&Manifest, bool)>,
     applied: Option<&crate::workflows::Applied>,
     losses: Option<&[crate::workflows::Loss]>,
 ) -> String {
     pretty(&json!({
         "pending": status.unapplied().map(|m| &m.name).collect::<Vec<_>>(),
         "problems": status.has_problems(),
-        "snapshot": manifest.map(manifest_summary),
+        "snapshot": manifest.map(|(m, _)| manifest_summary(m)),
+        "snapshot_reused": manifest.map(|(_, reused)| reused),
         "applied": applied.map(|a| &a.migrations),
         "losses": losses,
     }))

@@ -3,12 +3,10 @@
 //! migrations are pending. Database trouble never blocks a push: it is reported and the push
 //! goes on.
 
-use std::time::Instant;
-
 use super::{HookError, PushCheck};
 use crate::migrations::{self, StatusReport};
 use crate::project::Project;
-use crate::snapshot::{self, Progress, SnapshotOptions};
+use crate::snapshot::{Progress, SnapshotOptions};
 use crate::workflows::{PreMigrate, WorkflowError};
 
 /// What the database side of the pre-push hook found and did.
@@ -42,14 +40,10 @@ pub async fn pre_push(
     let outcome = if status.unapplied().next().is_none() {
         PreMigrate::NothingPending { status }
     } else {
-        let started = Instant::now();
-        let manifest =
-            snapshot::take(url, &project.backups_dir, &status, options, progress).await?;
-        PreMigrate::Taken {
-            status,
-            manifest: Box::new(manifest),
-            elapsed: started.elapsed(),
-        }
+        crate::workflows::pre_migrate::snapshot_pending(
+            project, url, status, options, progress, true,
+        )
+        .await?
     };
     Ok(PrePush {
         outcome,
