@@ -1,5 +1,5 @@
 //! The snapshot store and git: a new store ignores itself, an existing one is left alone, and
-//! `status` warns when git tracks a file inside a snapshot.
+//! `status` and `pre-migrate` warn when git tracks a file inside a snapshot.
 
 use std::process::Command;
 
@@ -59,4 +59,6 @@ async fn an_existing_store_is_left_as_it_is_and_tracked_snapshots_are_warned_abo
         "{run}"
     );
     assert!(run.contains("git rm -r --cached backups"), "{run}");
+    let run = project.xtask(&db, &["pre-migrate"]).assert_code(0).stderr();
+    assert!(run.contains("warning: git tracks "), "{run}");
 }

@@ -101,3 +101,21 @@ pub(super) fn prepare_options(
         store: project.backups_dir.clone(),
     }
 }
+
+/// Warns when git tracks files inside snapshots of the store: they hold the app's data
+/// (password hashes, tokens), so they must not be committed.
+pub(super) fn warn_tracked_snapshots(
+    project: &Project,
+    printer: Printer,
+) -> Result<(), super::OutputError> {
+    let tracked = store::store::tracked_by_git(&project.root, &project.backups_dir);
+    let Some(first) = tracked.first() else {
+        return Ok(());
+    };
+    let folder = project.display_path(&project.backups_dir);
+    printer.warn_all(&[format!(
+        "git tracks {} snapshot file(s) in {folder} ({first}, …): they hold your data; \
+         untrack them with `git rm -r --cached {folder}` and add `{folder}/` to .gitignore",
+        tracked.len()
+    )])
+}

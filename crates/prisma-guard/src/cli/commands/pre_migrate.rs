@@ -98,6 +98,7 @@ pub(crate) async fn run(
         } => (status, manifest, elapsed, reused),
     };
     printer.warn_all(&render::status::status_warnings(&status))?;
+    super::warn_tracked_snapshots(project, printer)?;
     if !args.json {
         printer.out(render::snapshot::pre_migrate_text(
             project, &status, &manifest, elapsed, reused,

@@ -64,15 +64,7 @@ pub(crate) async fn run(
         printer.out(format_args!("\n{}", render::status::groups_text(&groups)))?;
         printer.warn_all(&render::status::status_warnings(&report))?;
     }
-    let tracked = crate::snapshot::store::tracked_by_git(&project.root, &project.backups_dir);
-    if let Some(first) = tracked.first() {
-        let store = project.display_path(&project.backups_dir);
-        printer.warn_all(&[format!(
-            "git tracks {} snapshot file(s) in {store} ({first}, …): they hold your data; \
-             untrack them with `git rm -r --cached {store}` and add `{store}/` to .gitignore",
-            tracked.len()
-        )])?;
-    }
+    super::warn_tracked_snapshots(project, printer)?;
     let code = match (args.check, report.has_problems(), report.unapplied().next()) {
         (false, _, _) => 0,
         (true, true, _) => exit::PROBLEMS,
