@@ -1,0 +1,103 @@
+//! `--mode merge|upsert|replace`: merging twice, upsert overwriting by key, replace deleting
+//! first and refusing a referenced table, and an unknown mode.
+
+use super::{SEED_ROWS, Scenario, entry, int, mentions, table_names};
+use crate::support::TempProject;
+use crate::support::db::Difference;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merging_twice_inserts_nothing_the_second_time() {
+    let s = Scenario::new().await;
+    let first = s.restore_seed(&["--yes", "--json"]).assert_code(0).json();
+    let inserted = int(&first["totals"]["inserted"]);
+    assert_eq!(inserted, SEED_ROWS);
+    let second = s.restore_seed(&["--yes", "--json"]).assert_code(0).json();
+    assert_eq!(int(&second["totals"]["inserted"]), 0, "{second:#}");
+    assert_eq!(int(&second["totals"]["updated"]), 0, "{second:#}");
+    assert_eq!(int(&second["totals"]["conflicts"]), inserted, "{second:#}");
+    s.assert_all_back().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_overwrites_rows_with_the_same_key() {
+    let s = Scenario::new().await;
+    s.restore_seed(&["--yes"]).assert_code(0);
+    s.db.execute("UPDATE \"SystemPrompt\" SET content = 'changed'")
+        .await;
+    assert_eq!(s.db.difference("orig", "SystemPrompt").await.missing, 4);
+
+    let run = s.restore_seed(&["--only", "admin", "--mode", "upsert", "--yes", "--json"]);
+    run.assert_code(0);
+    let report = run.json();
+    s.assert_same("SystemPrompt").await;
+    assert_eq!(report["mode"], "upsert");
+    let prompts = entry(&report, "SystemPrompt");
+    assert_eq!(int(&prompts["updated"]), 4, "{prompts}");
+    assert_eq!(int(&prompts["inserted"]), 0, "{prompts}");
+    let mut names = table_names(&report);
+    names.sort();
+    assert_eq!(names, ["SystemPrompt", "User"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_deletes_the_selected_tables_rows_first() {
+    let s = Scenario::new().await;
+    s.restore_seed(&["--yes"]).assert_code(0);
+    s.db.execute(
+        "UPDATE \"Tag\" SET name = name || '!' WHERE id = 1;
+         INSERT INTO \"Tag\" (name) VALUES ('added later');
+         DELETE FROM \"_PostToTag\" WHERE \"A\" = 1;
+         INSERT INTO \"_PostToTag\" VALUES (7, 6);",
+    )
+    .await;
+    assert_ne!(
+        s.db.difference("orig", "Tag").await,
+        Difference {
+            missing: 0,
+            extra: 0
+        }
+    );
+
+    let run = s.restore_seed(&[
+        "--tables",
+        "Tag,_PostToTag",
+        "--mode",
+        "replace",
+        "--yes",
+        "--json",
+    ]);
+    run.assert_code(0);
+    let report = run.json();
+    assert_eq!(report["mode"], "replace");
+    s.assert_same("Tag").await;
+    s.assert_same("_PostToTag").await;
+    s.assert_all_back().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_refuses_a_table_that_others_reference() {
+    let s = Scenario::new().await;
+    s.restore_seed(&["--yes"]).assert_code(0);
+    let before = s.counts().await;
+
+    let run = s.restore_seed(&["--tables", "User", "--mode", "replace", "--yes"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        ["Post", "Comment", "PageView"]
+            .iter()
+            .any(|t| mentions(&stderr, t)),
+        "names a table that references User: {stderr}"
+    );
+    assert_eq!(s.counts().await, before);
+    s.assert_all_back().await;
+}
+
+#[test]
+fn unknown_mode_is_a_usage_error() {
+    let project = TempProject::new();
+    let run = project.xtask_with_env(&["restore", "--mode", "sideways", "--yes"], &[]);
+    run.assert_code(2);
+    assert!(run.stderr().contains("sideways"), "{}", run.stderr());
+}

@@ -1,0 +1,65 @@
+//! Memory while snapshotting: the peak resident size stays flat as a table grows.
+
+use crate::support::{TempProject, TestDb};
+
+/// Peak resident memory (VmHWM) of a child process, sampled until it exits, in KiB.
+fn peak_rss_kib(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[tokio::test]
+async fn memory_stays_flat_as_tables_grow() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    let mut peaks = Vec::new();
+    for rows in [200_000, 1_200_000] {
+        db.execute(&format!(
+            "DROP TABLE IF EXISTS events; CREATE TABLE events AS
+             SELECT g AS id, md5(g::text) AS payload, now() AS at FROM generate_series(1, {rows}) g"
+        ))
+        .await;
+        let child = project
+            .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (status, peak) = peak_rss_kib(child);
+        assert!(status.success());
+        assert_eq!(
+            project
+                .snapshots()
+                .pop()
+                .unwrap()
+                .manifest
+                .table("events")
+                .unwrap()
+                .rows,
+            rows
+        );
+        peaks.push(peak);
+    }
+    // 6x the rows (about 85 MB of CSV at the larger size) may not cost more than a few MiB.
+    assert!(
+        peaks[1] < peaks[0] + 8 * 1024,
+        "peak RSS grew with the table: {} KiB at 200k rows, {} KiB at 1.2M rows",
+        peaks[0],
+        peaks[1]
+    );
+    eprintln!(
+        "peak RSS: {} KiB at 200k rows, {} KiB at 1.2M rows",
+        peaks[0], peaks[1]
+    );
+}
