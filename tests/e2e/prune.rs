@@ -250,3 +250,53 @@ async fn auto_prune_after_snapshot_and_pre_migrate() {
     assert_eq!(after[0], manual);
     assert!(after[1].ends_with("pre-migrate"), "{after:?}");
 }
+
+#[tokio::test]
+async fn safety_snapshots_keep_their_own_count_and_never_crowd_out_real_ones() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    let mut real = Vec::new();
+    for day in 1..=4 {
+        let id = take(&project, &db).await;
+        set_created_at(&project, &id, &format!("2026-11-0{day}T10:00:00Z"));
+        real.push(id);
+    }
+    // Three failed restores, each leaving its safety snapshot behind, after the last real one.
+    let mut safety = Vec::new();
+    for hour in 11..=13 {
+        project
+            .xtask(&db, &["snapshot", "--reason", "pre-restore"])
+            .assert_code(0);
+        let id = project.snapshots().pop().unwrap().manifest.id;
+        set_created_at(&project, &id, &format!("2026-11-04T{hour}:00:00Z"));
+        safety.push(id);
+    }
+    let run = project.xtask(
+        &db,
+        &[
+            "prune",
+            "--keep-last",
+            "3",
+            "--keep-daily",
+            "0",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--keep-safety",
+            "1",
+        ],
+    );
+    let out = run.assert_code(0).stdout();
+    assert!(out.contains("safety 1)"), "{out}");
+    let mut expected = vec![
+        real[1].clone(),
+        real[2].clone(),
+        real[3].clone(),
+        safety[2].clone(),
+    ];
+    expected.sort();
+    let mut left = ids(&project);
+    left.sort();
+    assert_eq!(left, expected, "{out}");
+}

@@ -66,7 +66,7 @@ impl crate::error::Hint for ConfigError {
                 format!("keep one: move the keys into Cargo.toml and delete {file}, or the other way round")
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, auto-prune".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune".into(),
         })
     }
 }
@@ -102,6 +102,9 @@ pub struct Config {
     pub keep_weekly: Option<u32>,
     /// `prune`: keep the newest snapshot of each of this many most recent months (default 12).
     pub keep_monthly: Option<u32>,
+    /// `prune`: keep this many newest safety snapshots (`pre-restore`, `pre-rollback`;
+    /// default 3). They count for no other rule.
+    pub keep_safety: Option<u32>,
     /// Prune after each snapshot taken by `snapshot` and `pre-migrate` (default false).
     pub auto_prune: Option<bool>,
 }

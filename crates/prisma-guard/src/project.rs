@@ -89,7 +89,8 @@ impl Project {
     }
 
     /// The retention policy `prune` applies: each of `flags` over its config key
-    /// (`keep-last`, `keep-daily`, `keep-weekly`, `keep-monthly`) over the defaults 10/7/4/12.
+    /// (`keep-last`, `keep-daily`, `keep-weekly`, `keep-monthly`, `keep-safety`) over the
+    /// defaults 10/7/4/12/3.
     pub fn retention(&self, flags: RetentionFlags) -> Policy {
         let config = Policy::from_config(&self.config);
         Policy {
@@ -97,6 +98,7 @@ impl Project {
             keep_daily: flags.keep_daily.unwrap_or(config.keep_daily),
             keep_weekly: flags.keep_weekly.unwrap_or(config.keep_weekly),
             keep_monthly: flags.keep_monthly.unwrap_or(config.keep_monthly),
+            keep_safety: flags.keep_safety.unwrap_or(config.keep_safety),
         }
     }
 
@@ -141,4 +143,6 @@ pub struct RetentionFlags {
     pub keep_weekly: Option<u32>,
     /// `--keep-monthly`.
     pub keep_monthly: Option<u32>,
+    /// `--keep-safety`.
+    pub keep_safety: Option<u32>,
 }

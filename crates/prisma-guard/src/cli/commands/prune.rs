@@ -27,6 +27,11 @@ pub struct PruneArgs {
     /// snapshots [default: config `keep-monthly`, else 12].
     #[arg(long, value_name = "M")]
     pub keep_monthly: Option<u32>,
+    /// Keep the N newest safety snapshots (`pre-restore`, `pre-rollback`), which count for no
+    /// other rule; any taken more than 7 days before the newest real snapshot goes
+    /// [default: config `keep-safety`, else 3].
+    #[arg(long, value_name = "N")]
+    pub keep_safety: Option<u32>,
     /// List what would be removed and why each kept one is kept; remove nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -46,6 +51,7 @@ pub(crate) fn run(
         keep_daily: args.keep_daily,
         keep_weekly: args.keep_weekly,
         keep_monthly: args.keep_monthly,
+        keep_safety: args.keep_safety,
     });
     let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
     if args.json {

@@ -29,8 +29,8 @@ pub fn prune_text(outcome: &crate::snapshot::PruneOutcome, now: DateTime<Utc>) -
     let going = outcome.decisions.iter().filter(|d| !d.keep).count();
     let kept = outcome.decisions.len() - going;
     let policy = format!(
-        "policy: last {}, daily {}, weekly {}, monthly {}",
-        p.keep_last, p.keep_daily, p.keep_weekly, p.keep_monthly
+        "policy: last {}, daily {}, weekly {}, monthly {}, safety {}",
+        p.keep_last, p.keep_daily, p.keep_weekly, p.keep_monthly, p.keep_safety
     );
     let summary = if outcome.dry_run {
         format!("dry run: would remove {going}, keep {kept} ({policy}); nothing was removed\n")

@@ -18,6 +18,7 @@ fn candidate(time: &str) -> Candidate {
         id: time.to_string(),
         created_at: at(time),
         keep: false,
+        safety: false,
     }
 }
 
@@ -27,6 +28,7 @@ fn policy(last: u32, daily: u32, weekly: u32, monthly: u32) -> Policy {
         keep_daily: daily,
         keep_weekly: weekly,
         keep_monthly: monthly,
+        keep_safety: 3,
     }
 }
 
