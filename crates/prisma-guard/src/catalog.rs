@@ -229,6 +229,14 @@ pub async fn enums(
     Ok(rows.into_iter().collect())
 }
 
+/// Whether `schema` exists in the connected database (`pg_namespace`, exact name).
+pub async fn schema_exists(conn: &mut PgConnection, schema: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+        .bind(schema)
+        .fetch_one(conn)
+        .await
+}
+
 /// The server's version string (`SHOW server_version`), e.g. `15.19 (Debian 15.19-0+deb12u1)`.
 pub async fn server_version(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SHOW server_version")

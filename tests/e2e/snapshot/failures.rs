@@ -95,3 +95,26 @@ async fn interrupted_run_keeps_nothing() {
     assert!(project.snapshots().is_empty());
     assert!(project.leftovers().is_empty(), "{:?}", project.leftovers());
 }
+
+#[tokio::test]
+async fn a_schema_that_does_not_exist_is_an_error_not_an_empty_snapshot() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    let url = db.database_url().with_schema("nosuch");
+    let run = project.xtask_with_env(
+        &["snapshot"],
+        &[("DATABASE_URL", url.expose_prisma_secret())],
+    );
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with(&format!(
+            "error: schema nosuch does not exist in database {}; nothing was kept\n",
+            db.name
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: check `?schema=`"), "{stderr}");
+    assert!(project.snapshots().is_empty());
+    assert!(project.leftovers().is_empty(), "{:?}", project.leftovers());
+}

@@ -38,6 +38,15 @@ pub enum SnapshotError {
     /// Connecting failed.
     #[error(transparent)]
     Connect(#[from] crate::database::DatabaseError),
+    /// The working schema (`?schema=` in the URL, default `public`) does not exist: a snapshot of
+    /// it would be empty and would then become `restore`'s default.
+    #[error("schema {schema} does not exist in database {database}; nothing was kept")]
+    NoSchema {
+        /// The working schema.
+        schema: String,
+        /// The database's name.
+        database: String,
+    },
     /// `--tables`/`--exclude` named a table the schema does not have.
     #[error("no table {name} in schema {schema}")]
     UnknownTable {
@@ -107,6 +116,10 @@ impl crate::error::Hint for SnapshotError {
                 Some("nothing was kept; check that the server is up and try again".into())
             }
             SnapshotError::Connect(e) => e.hint(),
+            SnapshotError::NoSchema { .. } => Some(
+                "check `?schema=` in the database URL (Prisma's default is public); `prisma-guard status` shows which database and schema are used"
+                    .into(),
+            ),
             SnapshotError::UnknownTable { .. } => Some(
                 "`prisma-guard status` lists the schema; names are case-sensitive, as in Prisma"
                     .into(),

@@ -97,6 +97,15 @@ async fn write(
         .execute(&mut main)
         .await
         .map_err(QueryError::at("starting the snapshot transaction"))?;
+    let schema_exists = catalog::schema_exists(&mut main, url.schema())
+        .await
+        .map_err(QueryError::at("looking up the working schema"))?;
+    if !schema_exists {
+        return Err(SnapshotError::NoSchema {
+            schema: url.schema().to_string(),
+            database: url.database_name(),
+        });
+    }
     let server_version = catalog::server_version(&mut main)
         .await
         .map_err(QueryError::at("reading the server version"))?;
