@@ -184,3 +184,57 @@ async fn rollback_refuses_a_snapshot_of_some_tables() {
     let applied: i64 = db.scalar("SELECT count(*) FROM _prisma_migrations").await;
     assert_eq!(applied, 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_to_a_snapshot_of_another_database_needs_force() {
+    let (project, source, target) = (TempProject::new(), TestDb::new().await, TestDb::new().await);
+    project.seeded(&source).await;
+    project.xtask(&source, &["snapshot"]).assert_code(0);
+    let id = project.snapshots()[0].manifest.id.clone();
+    db_with_rows(&project, &target).await;
+    let counts = target.row_counts("public").await;
+
+    let run = project.xtask(&target, &["rollback", &id, "--yes"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with(&format!(
+            "error: the snapshot was taken of database {} (schema public), not of {} (schema public)",
+            source.name, target.name
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pass --force"), "{stderr}");
+    assert_eq!(target.row_counts("public").await, counts);
+    assert_eq!(
+        project.snapshots().len(),
+        1,
+        "no safety snapshot before the refusal"
+    );
+
+    // The plan says where the snapshot came from; --force goes ahead.
+    let run = project.xtask(
+        &target,
+        &["rollback", &id, "--yes", "--force", "--no-safety-snapshot"],
+    );
+    let out = run.assert_code(0).stdout();
+    assert!(
+        out.contains("taken of    postgresql://")
+            && out.contains(&format!(
+                "/{} (schema public) — another database than the target",
+                source.name
+            )),
+        "{out}"
+    );
+    assert_eq!(
+        target.row_counts("public").await,
+        source.row_counts("public").await
+    );
+}
+
+/// All 7 migrations and a few rows of its own.
+async fn db_with_rows(project: &TempProject, db: &TestDb) {
+    db.deploy(&project.migrations(), 7).await;
+    db.execute(r#"INSERT INTO "Tag" ("name") VALUES ('only-in-target')"#)
+        .await;
+}

@@ -133,6 +133,20 @@ pub enum RestoreError {
         /// The tables missing, comma-separated.
         tables: String,
     },
+    /// `rollback` to a snapshot of another database (or schema) without `--force`.
+    #[error(
+        "the snapshot was taken of database {source_database} (schema {source_schema}), not of {target_database} (schema {target_schema}); rolling back would replace this schema with that one's"
+    )]
+    OtherDatabase {
+        /// The database the snapshot was taken of.
+        source_database: String,
+        /// Its working schema.
+        source_schema: String,
+        /// The database being rolled back.
+        target_database: String,
+        /// Its working schema.
+        target_schema: String,
+    },
     /// A file could not be written.
     // Not transparent: the IoError stays in the chain, so its hint is found.
     #[error("{0}")]
@@ -183,6 +197,9 @@ impl crate::error::Hint for RestoreError {
             ),
             RestoreError::Incomplete { .. } => format!(
                 "{UNCHANGED}; roll back to a snapshot of the whole database (`prisma-guard snapshots` lists them), or restore this one with `prisma-guard restore`"
+            ),
+            RestoreError::OtherDatabase { .. } => format!(
+                "{UNCHANGED}; check which database you meant (`prisma-guard snapshots show ID` names the snapshot's), or pass --force to roll back to it anyway"
             ),
             RestoreError::Io(_) => {
                 "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()

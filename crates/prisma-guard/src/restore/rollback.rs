@@ -36,6 +36,29 @@ pub struct RollbackPlan {
     pub history: bool,
 }
 
+/// Refuses to roll `url` back to a snapshot taken of another database or schema (compared by
+/// name, as the manifest records them) unless `force`: it would replace this database's schema
+/// with another one's.
+///
+/// Errors with [`RestoreError::OtherDatabase`].
+pub fn check_source(
+    manifest: &crate::snapshot::Manifest,
+    url: &DatabaseUrl,
+    force: bool,
+) -> Result<(), RestoreError> {
+    let source = &manifest.database;
+    let same = source.name == url.database_name() && source.schema == url.schema();
+    if same || force {
+        return Ok(());
+    }
+    Err(RestoreError::OtherDatabase {
+        source_database: source.name.clone(),
+        source_schema: source.schema.clone(),
+        target_database: url.database_name(),
+        target_schema: url.schema().to_string(),
+    })
+}
+
 /// Plans a rollback of `url` to `snapshot`. Only reads.
 ///
 /// Errors: [`RestoreError::RollbackImpossible`] when the snapshot has no sidecar, or a migration

@@ -36,6 +36,9 @@ pub struct RollbackArgs {
     /// Do not take the `pre-rollback` safety snapshot first.
     #[arg(long)]
     pub no_safety_snapshot: bool,
+    /// Roll back to a snapshot that was taken of another database or schema.
+    #[arg(long)]
+    pub force: bool,
     /// Print the plan and the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -55,6 +58,7 @@ pub(crate) async fn run(
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,
     };
+    rollback::check_source(&snapshot.manifest, &url, args.force)?;
     let plan = rollback::prepare(&url, snapshot, &project.migrations_dir()).await?;
     let plan_text =
         render::restore::rollback_plan_text(&plan, &url, chrono::Utc::now(), args.dry_run);

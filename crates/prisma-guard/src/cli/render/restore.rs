@@ -26,18 +26,35 @@ fn strategy_name(strategy: Strategy) -> &'static str {
     }
 }
 
+/// The `taken of` line: the database the snapshot was read from, marked when it is not the
+/// target.
+fn source_line(m: &Manifest, url: &DatabaseUrl) -> String {
+    let other = m.database.name != url.database_name() || m.database.schema != url.schema();
+    format!(
+        "taken of    {} (schema {}){}\n",
+        m.database.url,
+        m.database.schema,
+        if other {
+            " — another database than the target"
+        } else {
+            ""
+        }
+    )
+}
+
 /// The plan, shown before anything is written: target, snapshot, migrations since, and per
 /// table what will happen.
 pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> String {
     let m = &prepared.snapshot.manifest;
     let plan = &prepared.plan;
     let mut text = format!(
-        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\nmode        {}\n",
+        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\n{}mode        {}\n",
         url.redacted(),
         url.schema(),
         m.id,
         age(now, m.created_at),
         m.reason,
+        source_line(m, url),
         mode_text(plan.mode),
     );
     text.push_str(&format!(
@@ -236,7 +253,12 @@ pub fn json(
     let sum =
         |f: fn(&crate::restore::TableResult) -> u64| -> u64 { report.tables.iter().map(f).sum() };
     pretty(&json!({
-        "snapshot": { "id": m.id, "created_at": m.created_at, "reason": m.reason },
+        "snapshot": {
+            "id": m.id,
+            "created_at": m.created_at,
+            "reason": m.reason,
+            "taken_of": { "database": m.database.name, "schema": m.database.schema, "url": m.database.url },
+        },
         "database": url.redacted(),
         "mode": plan.mode,
         "dry_run": report.dry_run,
@@ -268,12 +290,13 @@ pub fn rollback_plan_text(
 ) -> String {
     let m = &plan.snapshot.manifest;
     let mut text = format!(
-        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\n",
+        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\n{}",
         url.redacted(),
         url.schema(),
         m.id,
         age(now, m.created_at),
         m.reason,
+        source_line(m, url),
     );
     text.push_str(&format!(
         "schema      {} is dropped and rebuilt by the snapshot's {} migrations{}\n",
@@ -353,7 +376,12 @@ pub fn rollback_json(
 ) -> String {
     let m = &plan.snapshot.manifest;
     pretty(&json!({
-        "snapshot": { "id": m.id, "created_at": m.created_at, "reason": m.reason },
+        "snapshot": {
+            "id": m.id,
+            "created_at": m.created_at,
+            "reason": m.reason,
+            "taken_of": { "database": m.database.name, "schema": m.database.schema, "url": m.database.url },
+        },
         "database": url.redacted(),
         "dry_run": report.dry_run,
         "migrations": report.migrations,
