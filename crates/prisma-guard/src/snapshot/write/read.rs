@@ -2,14 +2,23 @@
 //! shared queue and streaming each table's `COPY` to its file writer.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use bytes::{Bytes, BytesMut};
 use camino::Utf8Path;
 use futures_util::StreamExt;
 use sqlx::PgConnection;
+use tokio::sync::Semaphore;
 
-use super::table_file::write_compressed;
+use super::table_file::{InFlight, write_compressed};
 use super::{BATCH_BYTES, Progress};
+
+/// Batches queued for one table's writer at most.
+const IN_FLIGHT_BATCHES: usize = 4;
+/// Bytes queued for one table's writer at most: a row larger than this waits until the writer
+/// has taken everything before it, so memory holds about one copy of the largest row
+/// (issue 15, #14), plus a few batches.
+const IN_FLIGHT_BYTES: usize = IN_FLIGHT_BATCHES * BATCH_BYTES;
 use crate::catalog::Table;
 use crate::database::DatabaseUrl;
 use crate::error::QueryError;
@@ -59,7 +68,8 @@ async fn dump_table(
 ) -> Result<TableEntry, SnapshotError> {
     let file = manifest::data_file(&table.schema, &table.name);
     let path = context.dir.join(&file);
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<InFlight>(IN_FLIGHT_BATCHES);
+    let budget = Arc::new(Semaphore::new(IN_FLIGHT_BYTES));
     let level = context.level;
     let writer_path = path.clone();
     let writer =
@@ -79,21 +89,43 @@ async fn dump_table(
         columns.join(", "),
         table.qualified()
     );
+    let send = |bytes: Bytes| {
+        let (sender, budget) = (&sender, &budget);
+        async move {
+            context.progress.advance(&table.name, bytes.len() as u64);
+            let permits = bytes.len().clamp(1, IN_FLIGHT_BYTES) as u32;
+            let permit = budget
+                .clone()
+                .acquire_many_owned(permits)
+                .await
+                .expect("the budget is never closed");
+            // An error means the writer failed; its error is reported below.
+            sender.send(InFlight { bytes, permit }).await.is_ok()
+        }
+    };
     let streamed = async {
         let mut copy = conn.copy_out_raw(&sql).await.map_err(read_error)?;
-        let mut batch = Vec::with_capacity(BATCH_BYTES);
+        let mut batch = BytesMut::with_capacity(BATCH_BYTES);
         while let Some(chunk) = copy.next().await {
-            batch.extend_from_slice(&chunk.map_err(read_error)?);
-            if batch.len() >= BATCH_BYTES {
-                context.progress.advance(&table.name, batch.len() as u64);
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_BYTES));
-                if sender.send(full).await.is_err() {
-                    break; // the writer failed; its error is reported below
+            let chunk = chunk.map_err(read_error)?;
+            if chunk.len() >= BATCH_BYTES {
+                // A large row arrives whole: pass it on as it is, never copied into a batch.
+                if !batch.is_empty() && !send(batch.split().freeze()).await {
+                    break;
                 }
+                if !send(chunk).await {
+                    break;
+                }
+                continue;
+            }
+            batch.extend_from_slice(&chunk);
+            if batch.len() >= BATCH_BYTES && !send(batch.split().freeze()).await {
+                break;
             }
         }
-        context.progress.advance(&table.name, batch.len() as u64);
-        let _ = sender.send(batch).await;
+        if !batch.is_empty() {
+            send(batch.freeze()).await;
+        }
         Ok(())
     };
     let streamed: Result<(), SnapshotError> = streamed.await;

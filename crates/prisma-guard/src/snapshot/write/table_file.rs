@@ -12,6 +12,13 @@ use crate::error::IoError;
 use crate::snapshot::SnapshotError;
 use crate::snapshot::csv::{Hashing, RowCounter};
 
+/// A piece of one table's `COPY` stream on its way to the writer, holding its share of the
+/// in-flight byte budget until it has been written.
+pub(super) struct InFlight {
+    pub(super) bytes: bytes::Bytes,
+    pub(super) permit: tokio::sync::OwnedSemaphorePermit,
+}
+
 /// What the writer thread returns for one table.
 pub(super) struct Written {
     pub(super) rows: u64,
@@ -22,7 +29,7 @@ pub(super) struct Written {
 
 pub(super) fn write_compressed(
     path: &Utf8Path,
-    mut receiver: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    mut receiver: tokio::sync::mpsc::Receiver<InFlight>,
     level: i32,
 ) -> Result<Written, SnapshotError> {
     let io_err = |action| IoError::at(action, path);
@@ -31,10 +38,12 @@ pub(super) fn write_compressed(
     let mut encoder = zstd::Encoder::new(hashing, level).map_err(io_err("compressing"))?;
     let mut rows = RowCounter::default();
     let mut content = Sha256::new();
-    while let Some(batch) = receiver.blocking_recv() {
-        rows.feed(&batch);
-        content.update(&batch);
-        encoder.write_all(&batch).map_err(io_err("writing"))?;
+    while let Some(InFlight { bytes, permit }) = receiver.blocking_recv() {
+        rows.feed(&bytes);
+        content.update(&bytes);
+        encoder.write_all(&bytes).map_err(io_err("writing"))?;
+        // Freed only now: the budget counts what is read and not yet written.
+        drop((bytes, permit));
     }
     let hashing = encoder.finish().map_err(io_err("writing"))?;
     let (buffered, bytes, sha256) = hashing.finish();
