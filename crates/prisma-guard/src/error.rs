@@ -90,9 +90,24 @@ impl Hint for IoError {
     }
 }
 
-/// A query or a COPY stream failed: `"{action}"`, with the driver's error as its source.
+/// Whether `error` is the connection failing rather than a statement: an I/O or protocol error,
+/// or SQLSTATE class 08 (connection exception) or 57P01–57P03 (the server shut down or
+/// terminated the backend, as `pg_terminate_backend` does).
+pub fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+/// A query or a COPY stream failed: `"{action}"` — or `"lost the connection to the server while
+/// {action}"` when the connection went away ([`QueryError::is_connection_lost`]) — with the
+/// driver's error as its source.
 #[derive(Debug, thiserror::Error)]
-#[error("{action}")]
+#[error("{}", self.describe())]
 pub struct QueryError {
     /// What was being done, naming the table when there is one.
     pub action: String,
@@ -106,6 +121,25 @@ impl QueryError {
     pub fn at(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> QueryError {
         let action = action.into();
         move |source| QueryError { action, source }
+    }
+
+    /// Whether the connection itself failed rather than the statement ([`connection_lost`]).
+    pub fn is_connection_lost(&self) -> bool {
+        match &self.source {
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        if self.is_connection_lost() {
+            format!("lost the connection to the server while {}", self.action)
+        } else {
+            self.action.clone()
+        }
     }
 }
 

@@ -182,3 +182,63 @@ async fn unmappable_table_is_named_and_can_be_excluded() {
     assert_eq!(counts["Post"], 7);
     s.assert_same("Post").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_gone_mid_restore_says_the_connection_was_lost_and_nothing_changed() {
+    use crate::support::{TempProject, TestDb};
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.deploy(&project.migrations(), 7).await;
+    db.execute(
+        "CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 8) AS pad \
+         FROM generate_series(1, 400000) g; ALTER TABLE big ADD PRIMARY KEY (id)",
+    )
+    .await;
+    project
+        .xtask(&db, &["snapshot", "--tables", "big"])
+        .assert_code(0);
+    db.execute("DELETE FROM big WHERE id > 10").await;
+
+    let killer_db = db.database_url().clone();
+    let killer = tokio::spawn(async move {
+        // Wait until the restore is loading the table, then cut its connection.
+        let mut conn = killer_db.connect().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let killed: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE pid <> pg_backend_pid() AND datname = current_database()
+                   AND state = 'active' AND (query LIKE 'COPY%' OR query LIKE 'INSERT%')",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            if killed.contains(&true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        false
+    });
+    let run = project.xtask(
+        &db,
+        &[
+            "restore",
+            "--tables",
+            "big",
+            "--strategy",
+            "map",
+            "--yes",
+            "--no-safety-snapshot",
+        ],
+    );
+    assert!(killer.await.unwrap(), "the load was seen and terminated");
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("error: lost the connection to the server while "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: nothing was changed"), "{stderr}");
+    let left: i64 = db.scalar("SELECT count(*) FROM big").await;
+    assert_eq!(left, 10, "the restore's transaction never committed");
+}

@@ -46,7 +46,9 @@ async fn server_gone_mid_stream_keeps_nothing() {
     run.assert_code(1);
     let stderr = run.stderr();
     assert!(
-        stderr.contains("error: reading table \"public\".\"big\""),
+        stderr.contains(
+            "error: lost the connection to the server while reading table \"public\".\"big\""
+        ),
         "{stderr}"
     );
     assert!(

@@ -93,8 +93,12 @@ pub enum RestoreError {
         /// PostgreSQL's message, which quotes the value.
         message: String,
     },
-    /// Any other failure while restoring a table.
-    #[error("table {table}: {action}")]
+    /// Any other failure while restoring a table; said as a lost connection when it is one.
+    #[error("{}", if crate::error::connection_lost(source) {
+        format!("lost the connection to the server while restoring table {table} ({action})")
+    } else {
+        format!("table {table}: {action}")
+    })]
     Table {
         /// The table.
         table: String,

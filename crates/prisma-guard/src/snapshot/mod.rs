@@ -112,9 +112,12 @@ impl crate::error::Hint for SnapshotError {
             SnapshotError::Io(e) if e.is_disk_full() => Some(
                 "free disk space (or prune old snapshots) and try again; nothing was kept".into(),
             ),
-            SnapshotError::Database(_) => {
+            SnapshotError::Database(e) if e.is_connection_lost() => {
                 Some("nothing was kept; check that the server is up and try again".into())
             }
+            SnapshotError::Database(_) => Some(
+                "nothing was kept; PostgreSQL's message above says what it refused".into(),
+            ),
             SnapshotError::Connect(e) => e.hint(),
             SnapshotError::NoSchema { .. } => Some(
                 "check `?schema=` in the database URL (Prisma's default is public); `prisma-guard status` shows which database and schema are used"
