@@ -165,3 +165,48 @@ impl Drop for TempDir {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_taken_during_the_rename_moves_on_and_rewrites_the_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Utf8Path::from_path(dir.path()).unwrap();
+        // Taken before: skipped without a try.
+        std::fs::create_dir(store.join("s")).unwrap();
+        std::fs::write(store.join("s/manifest.json"), "{}").unwrap();
+        let temp = TempDir::create(store, "s").unwrap();
+        assert!(
+            temp.path
+                .file_name()
+                .unwrap()
+                .starts_with(&format!(".tmp-{}-s", crate::owner::Owner::current().tag()))
+        );
+        let mut tries = Vec::new();
+        let id = temp
+            .persist_unique(store, "s", |folder, id| {
+                tries.push(id.to_string());
+                if id == "s-2" {
+                    // Another snapshot renames itself to s-2 between the check and the rename.
+                    std::fs::create_dir(store.join("s-2")).unwrap();
+                    std::fs::write(store.join("s-2/manifest.json"), "{}").unwrap();
+                }
+                rewrite_json(&folder.join("id.json"), &id)
+            })
+            .unwrap();
+        assert_eq!(id, "s-3");
+        assert_eq!(tries, ["s-2", "s-3"]);
+        let written: String =
+            serde_json::from_str(&std::fs::read_to_string(store.join("s-3/id.json")).unwrap())
+                .unwrap();
+        assert_eq!(written, "s-3");
+        let names: Vec<String> = store
+            .read_dir_utf8()
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string())
+            .collect();
+        assert_eq!(names.len(), 3, "no temporary folder is left: {names:?}");
+    }
+}
