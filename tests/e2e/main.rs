@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod demo;
 mod hooks;
+mod leftovers;
 mod pre_migrate;
 mod prune;
 mod replay;

@@ -8,6 +8,7 @@
 //!   a built-in Prisma-compatible deploy.
 //! - [`restore`]: restore groups (from config or inferred from the catalog).
 //! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
+//! - [`owner`]: which process owns a temporary folder or scratch database, and whether it runs.
 //! - [`sql`]: identifier quoting.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -19,6 +20,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod migrations;
+pub mod owner;
 pub mod project;
 pub mod restore;
 pub mod snapshot;

@@ -34,7 +34,7 @@ fn spawn(project: &TempProject, db: &TestDb, args: &[&str]) -> std::process::Chi
 /// Scratch databases a process with `pid` left on the server.
 async fn scratch_databases(db: &TestDb, pid: u32) -> i64 {
     db.scalar(&format!(
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'xtask\\_scratch\\_{pid}\\_%'"
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'prisma\\_guard\\_scratch\\_{pid}\\_%'"
     ))
     .await
 }

@@ -10,3 +10,10 @@ pub const PENDING: u8 = 10;
 pub const PROBLEMS: u8 = 11;
 /// stdout was closed by its reader (`| head`), as for a process killed by SIGPIPE (128 + 13).
 pub const CLOSED_PIPE: u8 = 141;
+/// Interrupted by SIGINT (Ctrl-C). Kept at 1, as before signals other than Ctrl-C were handled;
+/// the shell convention (128 + 2) would be 130.
+pub const INTERRUPTED: u8 = ERROR;
+/// Stopped by SIGTERM (`kill`, `timeout`, a CI job cancelled): 128 + 15.
+pub const TERMINATED: u8 = 143;
+/// Stopped by SIGHUP (the terminal was closed): 128 + 1.
+pub const HANGUP: u8 = 129;

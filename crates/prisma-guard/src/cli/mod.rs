@@ -34,25 +34,97 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs a parsed command line on a Tokio runtime of its own and returns the exit code: 0, the
-/// command's own codes (see [`exit`]), 1 after reporting an error, 141 when stdout was closed.
+/// command's own codes (see [`exit`]), 1 after reporting an error, 141 when stdout was closed,
+/// and after SIGINT, SIGTERM or SIGHUP those of [`Interrupted`].
 pub fn run(cli: Cli) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("the Tokio runtime starts");
-    // Ctrl-C drops the running command: a snapshot in progress removes its temporary folder, a
-    // restore's transaction is rolled back, a scratch database is dropped.
+    // SIGINT (Ctrl-C), SIGTERM and SIGHUP drop the running command: a snapshot in progress
+    // removes its temporary folder, a restore's transaction is rolled back, a scratch database
+    // is dropped. The handlers are installed before the command starts.
     let outcome = runtime.block_on(async {
+        let signals = Signals::install();
         tokio::select! {
             result = dispatch(cli, Printer) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(
-                "interrupted; nothing unfinished was kept (no partial snapshot, restore or scratch database)"
-            )),
+            signal = signals.received() => Err(anyhow::Error::new(signal)),
         }
     });
     match outcome {
         Ok(code) => code,
         Err(error) => fail(&error),
+    }
+}
+
+/// The command was stopped by a signal; everything unfinished was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "interrupted by {name}; nothing unfinished was kept (no partial snapshot, restore or scratch database)",
+    name = self.name()
+)]
+pub enum Interrupted {
+    /// SIGINT: Ctrl-C. Exit code [`exit::INTERRUPTED`].
+    Interrupt,
+    /// SIGTERM: `kill`, `timeout`, a cancelled CI job. Exit code [`exit::TERMINATED`].
+    Terminate,
+    /// SIGHUP: the terminal was closed. Exit code [`exit::HANGUP`].
+    Hangup,
+}
+
+impl Interrupted {
+    /// The signal's name: `SIGINT (Ctrl-C)`, `SIGTERM`, `SIGHUP`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interrupted::Interrupt => "SIGINT (Ctrl-C)",
+            Interrupted::Terminate => "SIGTERM",
+            Interrupted::Hangup => "SIGHUP",
+        }
+    }
+
+    /// The exit code after this signal.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Interrupted::Interrupt => exit::INTERRUPTED,
+            Interrupted::Terminate => exit::TERMINATED,
+            Interrupted::Hangup => exit::HANGUP,
+        }
+    }
+}
+
+/// The three signals that stop a command, each registered with Tokio once installed (one that
+/// cannot be registered is never received).
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+            hangup: signal(SignalKind::hangup()).ok(),
+        }
+    }
+
+    /// The first of the signals to arrive.
+    async fn received(mut self) -> Interrupted {
+        async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => Interrupted::Interrupt,
+            _ = next(&mut self.terminate) => Interrupted::Terminate,
+            _ = next(&mut self.hangup) => Interrupted::Hangup,
+        }
     }
 }
 
@@ -84,8 +156,9 @@ fn open_project(global: GlobalArgs) -> anyhow::Result<Project> {
     Ok(Project::open(global.project_options(start_dir))?)
 }
 
-/// Reports `error` on stderr (`error:`, `caused by:`, `hint:`) and returns exit code 1; when the
-/// error is a closed stdout ([`OutputError::is_closed_pipe`]) it reports nothing and returns 141.
+/// Reports `error` on stderr (`error:`, `caused by:`, `hint:`) and returns exit code 1, or
+/// [`Interrupted::exit_code`] for a signal; when the error is a closed stdout
+/// ([`OutputError::is_closed_pipe`]) it reports nothing and returns 141.
 pub fn fail(error: &anyhow::Error) -> ExitCode {
     let closed = error.chain().any(|cause| {
         cause
@@ -95,9 +168,10 @@ pub fn fail(error: &anyhow::Error) -> ExitCode {
     if closed {
         return ExitCode::from(exit::CLOSED_PIPE);
     }
-    // stderr itself may be gone: there is nowhere left to report to.
+    // stderr itself may be gone (SIGHUP: the terminal closed): there is nowhere left to report.
     let _ = Printer.err(report(error));
-    ExitCode::from(exit::ERROR)
+    let signal = error.chain().find_map(|c| c.downcast_ref::<Interrupted>());
+    ExitCode::from(signal.map_or(exit::ERROR, |s| s.exit_code()))
 }
 
 /// `error: …`, each cause once, then `hint: …` when the library knows what to do.

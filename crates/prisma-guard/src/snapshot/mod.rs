@@ -21,7 +21,7 @@ use camino::Utf8PathBuf;
 pub use manifest::{FORMAT_VERSION, Manifest, TableEntry};
 pub use prune::{Policy, PruneError, PruneOutcome, prune};
 pub use sidecar::{GitInfo, MigrationInfo};
-pub use store::{StoredSnapshot, find, latest, list};
+pub use store::{StoredSnapshot, find, latest, leftovers, list, remove_leftovers};
 pub use verify::{VerifyReport, verify};
 pub use write::{NoProgress, Progress, SnapshotOptions, take, take_if_changed};
 

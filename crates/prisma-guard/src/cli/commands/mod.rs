@@ -119,3 +119,73 @@ pub(super) fn warn_tracked_snapshots(
         tracked.len()
     )])
 }
+
+/// Removes what interrupted runs left behind, when their process has ended: hidden folders in
+/// the store and, with `url` (commands that connect anyway), scratch databases on its server.
+/// Says so in one line on stderr; a failure is a warning, never the command's error (an
+/// unreachable server is left for the command itself to report).
+pub(super) async fn clean_leftovers(
+    project: &Project,
+    url: Option<&crate::database::DatabaseUrl>,
+    printer: Printer,
+) -> Result<(), super::OutputError> {
+    let mut cleanup = crate::owner::Cleanup::default();
+    match store::remove_leftovers(&project.backups_dir) {
+        Ok(found) => cleanup.merge(found),
+        Err(error) => warn_unlisted(printer, &error)?,
+    }
+    if let Some(url) = url {
+        match crate::restore::replay::remove_leftover_databases(url).await {
+            Ok(found) => cleanup.merge(found),
+            Err(crate::restore::RestoreError::Connect(_)) => {}
+            Err(error) => printer.err_line(format_args!(
+                "warning: could not look for leftover scratch databases: {error}"
+            ))?,
+        }
+    }
+    report_cleanup(&cleanup, false, printer)
+}
+
+/// [`clean_leftovers`] of the store only, for `prune`; with `dry_run` it only says what it
+/// would remove.
+pub(super) fn clean_store_leftovers(
+    project: &Project,
+    dry_run: bool,
+    printer: Printer,
+) -> Result<(), super::OutputError> {
+    let found = if dry_run {
+        store::leftovers(&project.backups_dir).map(|removed| crate::owner::Cleanup {
+            removed,
+            failed: Vec::new(),
+        })
+    } else {
+        store::remove_leftovers(&project.backups_dir)
+    };
+    match found {
+        Ok(cleanup) => report_cleanup(&cleanup, dry_run, printer),
+        Err(error) => warn_unlisted(printer, &error),
+    }
+}
+
+fn warn_unlisted(
+    printer: Printer,
+    error: &crate::snapshot::SnapshotError,
+) -> Result<(), super::OutputError> {
+    printer.err_line(format_args!(
+        "warning: could not look for leftovers of interrupted runs: {error}"
+    ))
+}
+
+fn report_cleanup(
+    cleanup: &crate::owner::Cleanup,
+    dry_run: bool,
+    printer: Printer,
+) -> Result<(), super::OutputError> {
+    if let Some(line) = render::leftovers::removed_line(&cleanup.removed, dry_run) {
+        printer.err_line(line)?;
+    }
+    for (leftover, error) in &cleanup.failed {
+        printer.err_line(render::leftovers::failed_line(leftover, error))?;
+    }
+    Ok(())
+}

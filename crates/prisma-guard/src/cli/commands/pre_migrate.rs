@@ -73,6 +73,7 @@ pub(crate) async fn run(
     }
     let url = project.database_url()?;
     let command = project.migrate_command(args.migrate_command.as_deref())?;
+    super::clean_leftovers(project, Some(&url), printer).await?;
     let options = super::snapshot_options(project, "pre-migrate", args.jobs);
     let progress = render::SnapshotProgress::new();
     let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;

@@ -53,6 +53,7 @@ pub(crate) fn run(
         keep_monthly: args.keep_monthly,
         keep_safety: args.keep_safety,
     });
+    super::clean_store_leftovers(project, args.dry_run, printer)?;
     let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
     if args.json {
         printer.line(render::prune::prune_json(&outcome))?;

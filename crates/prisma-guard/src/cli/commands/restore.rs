@@ -68,6 +68,7 @@ pub(crate) async fn run(
 
     let url = project.database_url()?;
     restore::check_target(&url, args.allow_remote)?;
+    super::clean_leftovers(project, Some(&url), printer).await?;
     let snapshot = match &args.id {
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,

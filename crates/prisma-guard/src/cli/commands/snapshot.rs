@@ -50,6 +50,7 @@ pub(crate) async fn run(
         let mut conn = url.connect().await?;
         crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
     };
+    super::clean_leftovers(project, Some(&url), printer).await?;
     let mut options = super::snapshot_options(project, &args.reason, args.jobs);
     options.tag = args.tag;
     options.keep = args.keep;

@@ -28,7 +28,10 @@ use serde::Serialize;
 
 pub use history::{ReplayPlan, at_snapshot, check};
 pub use rebuild::{Rebuilt, rebuild, verified};
-pub use scratch::{SCRATCH_PREFIX, ScratchDatabase, can_create_databases};
+pub use scratch::{
+    LEGACY_SCRATCH_PREFIX, SCRATCH_PREFIX, ScratchDatabase, can_create_databases,
+    remove_leftover_databases,
+};
 
 use super::RestoreError;
 use crate::database::DatabaseUrl;
@@ -134,8 +137,14 @@ async fn replay_into(
     drop(conn);
 
     std::fs::create_dir_all(store).map_err(IoError::at("creating", store))?;
+    // `.replay-<pid>-<start>-<random>`: a later run removes it if this process dies first.
+    let prefix = format!(
+        "{}{}-",
+        crate::snapshot::store::REPLAY_PREFIX,
+        crate::owner::Owner::current().tag()
+    );
     let folder = tempfile::Builder::new()
-        .prefix(".replay-")
+        .prefix(&prefix)
         .tempdir_in(store)
         .map_err(IoError::at("creating a folder in", store))?;
     let folder_path =

@@ -25,7 +25,8 @@ pub struct Removed {
 /// hidden, not a foreign folder), not the newest one, and not tagged `--keep`; otherwise nothing
 /// is removed ([`PruneError::NotASnapshot`], [`PruneError::Protected`]). Each folder is then
 /// checked once more (a real folder, directly inside `store`, whose manifest has this id),
-/// renamed to a hidden name so it stops being listed at once, and deleted with `remove_dir_all`.
+/// renamed to a hidden `.pruning-<pid>-<start>-<id>` so it stops being listed at once, and
+/// deleted with `remove_dir_all`.
 /// Errors: [`PruneError::Snapshot`] when the store cannot be read, [`PruneError::Remove`]
 /// when deleting fails (the ones before it stay removed).
 pub fn apply(store: &Utf8Path, decisions: &[Decision]) -> Result<Vec<Removed>, PruneError> {
@@ -58,7 +59,13 @@ pub fn apply(store: &Utf8Path, decisions: &[Decision]) -> Result<Vec<Removed>, P
     for snapshot in targets {
         let id = &snapshot.manifest.id;
         let path = checked_folder(store, id)?;
-        let hidden = store.join(format!(".pruning-{id}-{}", std::process::id()));
+        // Named after this process, so a prune killed before the delete finished leaves a
+        // folder the next run recognises and removes (`store::remove_leftovers`).
+        let hidden = store.join(format!(
+            "{}{}-{id}",
+            crate::snapshot::store::PRUNING_PREFIX,
+            crate::owner::Owner::current().tag()
+        ));
         std::fs::rename(&path, &hidden).map_err(IoError::at("removing", &path))?;
         std::fs::remove_dir_all(&hidden).map_err(IoError::at("removing", &hidden))?;
         removed.push(Removed {

@@ -10,7 +10,9 @@
 //!
 //! [`plan`](fn@plan) is pure; [`apply`](fn@apply) deletes. Only complete snapshots of ours (what
 //! [`super::list`] returns) are ever candidates: hidden `.tmp-*` folders being written and
-//! foreign folders in the store are never touched.
+//! foreign folders in the store are never touched. Hidden folders interrupted runs left behind
+//! are [`super::store::remove_leftovers`]'s, which the `prune` command calls first; it removes
+//! only those whose owner has ended.
 
 mod apply;
 mod plan;

@@ -31,7 +31,7 @@ use crate::catalog::{self, Table};
 use crate::database::DatabaseUrl;
 use crate::error::QueryError;
 use crate::migrations::StatusReport;
-use folder::{TempDir, write_json};
+use folder::{TempDir, rewrite_json};
 use read::{DumpContext, join_snapshot, worker};
 
 pub(super) use folder::{create_dir_private, create_file_private};
@@ -44,7 +44,8 @@ const BATCH_BYTES: usize = 1 << 20;
 ///
 /// `status` is the migration status at this moment, for the sidecar. The snapshot only reads:
 /// every transaction is `READ ONLY`. On any error, or when the returned future is dropped
-/// (Ctrl-C), the temporary folder is removed and nothing is listed.
+/// (Ctrl-C, SIGTERM), the temporary folder is removed and nothing is listed. Two snapshots
+/// started in the same second both succeed, with distinct ids (`-2`, `-3`, ...).
 /// Errors: [`SnapshotError::Connect`], [`SnapshotError::Database`] (naming the table),
 /// [`SnapshotError::Io`] (naming the file: permission denied, disk full),
 /// [`SnapshotError::UnknownTable`] for a `tables`/`exclude` name the schema lacks.
@@ -84,8 +85,7 @@ async fn write(
 ) -> Result<Option<Manifest>, SnapshotError> {
     super::store::create(store)?;
     let created_at = Utc::now();
-    let id = unique_id(
-        store,
+    let id = base_id(
         &created_at.format("%Y-%m-%dT%H-%M-%SZ").to_string(),
         options,
     );
@@ -160,7 +160,7 @@ async fn write(
         &options.files,
         options.zstd_level,
     )?;
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         id: id.clone(),
@@ -178,33 +178,33 @@ async fn write(
         tables: entries,
         files,
     };
-    let sidecar = MigrationInfo::new(
+    let mut sidecar = MigrationInfo::new(
         status,
         &id,
         &options.reason,
         &options.command,
         options.git.clone(),
     );
-    write_json(&temp.path.join(MANIFEST_FILE), &manifest)?;
-    write_json(&temp.path.join(SIDECAR_FILE), &sidecar)?;
-    temp.persist(&store.join(&id))?;
+    // Another snapshot may take the same name first (same second, same reason): the folder
+    // then gets `-2`, `-3`, ..., and the files that record the id are rewritten to match.
+    let id = temp.persist_unique(store, &id, |dir, id| {
+        manifest.id = id.to_string();
+        sidecar.snapshot_id = id.to_string();
+        rewrite_json(&dir.join(MANIFEST_FILE), &manifest)?;
+        rewrite_json(&dir.join(SIDECAR_FILE), &sidecar)
+    })?;
+    debug_assert_eq!(manifest.id, id);
     Ok(Some(manifest))
 }
 
-/// The id: `<UTC time>-<reason>[-<tag>]`, with `-2`, `-3`, ... when taken twice in a second.
-fn unique_id(store: &Utf8Path, time: &str, options: &SnapshotOptions) -> String {
+/// The id asked for: `<UTC time>-<reason>[-<tag>]`; [`TempDir::persist_unique`] adds `-2`,
+/// `-3`, ... when another snapshot has it.
+fn base_id(time: &str, options: &SnapshotOptions) -> String {
     let mut base = format!("{time}-{}", slug(&options.reason));
     if let Some(tag) = &options.tag {
         base = format!("{base}-{}", slug(tag));
     }
-    let taken = |id: &str| store.join(id).exists();
-    if !taken(&base) {
-        return base;
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| !taken(id))
-        .expect("an unused id exists")
+    base
 }
 
 fn slug(text: &str) -> String {
