@@ -6,6 +6,7 @@
 mod support;
 
 mod adoption;
+mod archive_safety;
 mod bench;
 mod cli;
 mod demo;

@@ -54,6 +54,18 @@ pub enum ConfigError {
         /// What the TOML parser said, naming the key.
         message: String,
     },
+    /// An upload folder (`files.<group>`) that is not a relative path inside the project root.
+    #[error("invalid configuration in {path}: files.{group}: the folder `{folder}` {problem}")]
+    UnsafeFolder {
+        /// The Cargo.toml or prisma-guard.toml.
+        path: Utf8PathBuf,
+        /// The group (`images`).
+        group: String,
+        /// The folder as written.
+        folder: Utf8PathBuf,
+        /// What is wrong with it.
+        problem: crate::snapshot::archive::paths::FolderProblem,
+    },
 }
 
 impl crate::error::Hint for ConfigError {
@@ -66,6 +78,7 @@ impl crate::error::Hint for ConfigError {
                 format!("keep one: move the keys into Cargo.toml and delete {file}, or the other way round")
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
+            ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
             ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune".into(),
         })
     }
@@ -134,7 +147,8 @@ impl Config {
     ///
     /// Errors: [`ConfigError::Read`] when a file exists but cannot be read,
     /// [`ConfigError::Invalid`] for bad TOML, an unknown key or a wrong type,
-    /// [`ConfigError::Ambiguous`] when both files configure the tool.
+    /// [`ConfigError::UnsafeFolder`] for an upload folder that is empty, absolute, `.` or has
+    /// `..`, [`ConfigError::Ambiguous`] when both files configure the tool.
     pub fn load(root: &Utf8Path) -> Result<Config, ConfigError> {
         let cargo = root.join("Cargo.toml");
         let file = root.join(CONFIG_FILE);
@@ -158,9 +172,30 @@ impl Config {
         };
         match (from_cargo, from_file) {
             (Some(_), Some(_)) => Err(ConfigError::Ambiguous { cargo, file }),
-            (Some(config), None) | (None, Some(config)) => Ok(config),
+            (Some(config), None) => config.check_folders(&cargo).map(|()| config),
+            (None, Some(config)) => config.check_folders(&file).map(|()| config),
             (None, None) => Ok(Config::default()),
         }
+    }
+
+    /// Refuses an upload folder (`files.<group>`) that is not a relative path inside the project
+    /// root (see [`crate::snapshot::archive::paths::plain_folder`]); `path` is the file read.
+    ///
+    /// Errors with [`ConfigError::UnsafeFolder`] naming the key and the folder.
+    pub fn check_folders(&self, path: &Utf8Path) -> Result<(), ConfigError> {
+        for (group, folders) in &self.files {
+            for folder in folders {
+                if let Err(problem) = crate::snapshot::archive::paths::plain_folder(folder) {
+                    return Err(ConfigError::UnsafeFolder {
+                        path: path.to_owned(),
+                        group: group.clone(),
+                        folder: folder.clone(),
+                        problem,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Parses `[workspace.metadata.prisma-guard]` out of a Cargo.toml's text: `None` when the
@@ -298,6 +333,46 @@ files.images = ["public/uploads"]
     fn wrong_type_is_an_error() {
         let err = Config::parse("[workspace.metadata.prisma-guard]\nprisma-dir = 3\n").unwrap_err();
         assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn upload_folders_must_lie_inside_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        for (folder, problem) in [
+            ("../shared/uploads", "climbs out of the project with `..`"),
+            ("/srv/uploads", "is absolute"),
+            ("", "is empty"),
+            (".", "is the project root itself"),
+        ] {
+            std::fs::write(
+                root.join("Cargo.toml"),
+                format!("[workspace]\n[workspace.metadata.prisma-guard]\nfiles.images = [\"public\", {folder:?}]\n"),
+            )
+            .unwrap();
+            let err = Config::load(root).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "invalid configuration in {root}/Cargo.toml: files.images: the folder `{folder}` {problem}"
+                )
+            );
+            assert!(matches!(err, ConfigError::UnsafeFolder { .. }));
+        }
+        std::fs::remove_file(root.join("Cargo.toml")).unwrap();
+        std::fs::write(root.join(CONFIG_FILE), "files.docs = [\"../docs\"]\n").unwrap();
+        let err = Config::load(root).unwrap_err().to_string();
+        assert!(err.ends_with("prisma-guard.toml: files.docs: the folder `../docs` climbs out of the project with `..`"), "{err}");
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "files.images = [\"./public/uploads/\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(root).unwrap();
+        assert_eq!(
+            config.files["images"],
+            [Utf8PathBuf::from("./public/uploads/")]
+        );
     }
 
     #[test]

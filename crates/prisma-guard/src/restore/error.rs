@@ -65,6 +65,66 @@ pub enum RestoreError {
         /// The entry's path.
         entry: String,
     },
+    /// The manifest gives an upload archive a folder that is not a relative path inside the
+    /// project root.
+    #[error("the manifest gives {archive} the folder `{folder}`, which {problem}")]
+    UnsafeFolder {
+        /// The archive.
+        archive: Utf8PathBuf,
+        /// The folder as the manifest lists it.
+        folder: Utf8PathBuf,
+        /// What is wrong with it.
+        problem: crate::snapshot::archive::paths::FolderProblem,
+    },
+    /// An archive entry that is neither a regular file nor a folder.
+    #[error("{archive} holds {entry}, {kind}; a restore writes only regular files and folders")]
+    EntryType {
+        /// The archive.
+        archive: Utf8PathBuf,
+        /// The entry's path.
+        entry: String,
+        /// What it is, in words: `a symlink`, `a hard link`, ...
+        kind: String,
+    },
+    /// What is on disk where an archive entry would be written stops the restore: a symlink on
+    /// the way, a file where a folder must be, ...
+    #[error("cannot restore {entry} from {archive}: {path} {problem}")]
+    UnsafeTarget {
+        /// The archive.
+        archive: Utf8PathBuf,
+        /// The entry's path.
+        entry: String,
+        /// The archive's group, for the hint.
+        group: String,
+        /// The path on disk, relative to the project root.
+        path: Utf8PathBuf,
+        /// What is wrong there: `is a symlink; a restore never writes through or over one`, ...
+        problem: String,
+    },
+    /// A data file holds another number of rows than the manifest says.
+    #[error(
+        "table {table}: its data file {file} holds {loaded} rows, the manifest says {manifest}"
+    )]
+    RowCount {
+        /// The table.
+        table: String,
+        /// The data file.
+        file: Utf8PathBuf,
+        /// Rows the COPY loaded.
+        loaded: u64,
+        /// Rows the manifest lists.
+        manifest: u64,
+    },
+    /// Snapshot tables the selection takes are not in the live schema.
+    #[error(
+        "the snapshot holds tables the live schema does not have: {tables} (dropped or renamed since the snapshot?)"
+    )]
+    Missing {
+        /// `Table (N rows)`, comma-separated.
+        tables: String,
+        /// The table names, comma-separated, for the hint.
+        names: String,
+    },
     /// `replace` would delete rows a table outside the selection references.
     #[error(
         "table {table} references {rows} row(s) of {referenced} (foreign key {foreign_key}); --mode replace would delete them"
@@ -179,6 +239,18 @@ impl crate::error::Hint for RestoreError {
             }
             RestoreError::Corrupt { .. } | RestoreError::UnsafeEntry { .. } => format!(
                 "{UNCHANGED}; this snapshot cannot be trusted (`prisma-guard snapshots verify --all`), restore an older one"
+            ),
+            RestoreError::UnsafeFolder { .. } | RestoreError::EntryType { .. } => format!(
+                "{UNCHANGED}; this snapshot's manifest or archive was edited or damaged (`prisma-guard snapshots verify` names the problems), restore an older snapshot"
+            ),
+            RestoreError::UnsafeTarget { path, group, .. } => format!(
+                "{UNCHANGED} (uploads are checked before the database is touched); move {path} out of the way and restore again, or leave the uploads out with --skip {group}"
+            ),
+            RestoreError::RowCount { .. } => format!(
+                "{UNCHANGED} (the restore runs in one transaction); this snapshot cannot be trusted (`prisma-guard snapshots verify` names the problems), restore an older one"
+            ),
+            RestoreError::Missing { names, .. } => format!(
+                "{UNCHANGED}; leave them out with --exclude {names} to restore the rest"
             ),
             RestoreError::OutsideReference { table, .. } => format!(
                 "{UNCHANGED}; add {table} to the selection, use --mode merge or upsert, or delete those rows first"

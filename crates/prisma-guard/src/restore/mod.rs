@@ -239,13 +239,13 @@ pub struct RunOptions {
     pub command: String,
 }
 
-/// Runs a prepared restore: refuses an unrestorable plan, checks every file against the
-/// manifest, takes the safety snapshot (unless a dry run or disabled), then executes in one
+/// Runs a prepared restore: refuses an unrestorable plan or one with missing tables, checks
+/// every file against the manifest and every archive entry against where it would land, takes the safety snapshot (unless a dry run or disabled), then executes in one
 /// transaction. A corrupt snapshot is refused before anything is written, safety snapshot
 /// included.
 ///
 /// Returns the report and the safety snapshot's manifest. Errors: [`RestoreError::Unrestorable`]
-/// before anything is done, the safety snapshot's errors (nothing is restored then), and the
+/// and [`RestoreError::Missing`] before anything is done, the safety snapshot's errors (nothing is restored then), and the
 /// executor's (see [`execute::execute`]).
 pub async fn run(
     url: &DatabaseUrl,
@@ -253,9 +253,10 @@ pub async fn run(
     options: &RunOptions,
 ) -> Result<(RestoreReport, Option<Manifest>), RestoreError> {
     refuse_unrestorable(&prepared.plan)?;
+    refuse_missing(&prepared.plan)?;
     let started = std::time::Instant::now();
     let source = prepared.source();
-    execute::check_files_async(&source.path, &prepared.plan).await?;
+    execute::check_files_async(&source.path, &prepared.plan, &options.project_root).await?;
     let safety = if options.safety_snapshot && !options.dry_run && !prepared.plan.tables.is_empty()
     {
         Some(safety_snapshot(url, prepared, options).await?)
@@ -299,6 +300,24 @@ pub fn refuse_unrestorable(plan: &RestorePlan) -> Result<(), RestoreError> {
             .map(|u| u.table.as_str())
             .collect::<Vec<_>>()
             .join(","),
+    })
+}
+
+/// Errors with [`RestoreError::Missing`] when the plan lists selected snapshot tables the live
+/// schema does not have ([`RestorePlan::missing`]): their rows would not be restored, so the
+/// restore goes ahead only once they are left out (`--exclude`).
+pub fn refuse_missing(plan: &RestorePlan) -> Result<(), RestoreError> {
+    if plan.missing.is_empty() {
+        return Ok(());
+    }
+    let tables = plan
+        .missing
+        .iter()
+        .map(|m| format!("{} ({} rows)", m.name, m.rows));
+    let names = plan.missing.iter().map(|m| m.name.as_str());
+    Err(RestoreError::Missing {
+        tables: tables.collect::<Vec<_>>().join(", "),
+        names: names.collect::<Vec<_>>().join(","),
     })
 }
 

@@ -1,5 +1,7 @@
 //! `snapshots verify`: re-hash every file, decompress it, count its rows, and compare all of it
-//! with the manifest.
+//! with the manifest, whose fingerprint must match the tables it lists (a renamed table shows); an upload archive's folders must be relative paths inside the project,
+//! and its entries regular files and folders inside them (the rules of
+//! [`super::archive::paths`]).
 
 use std::fs::File;
 use std::io::Read;
@@ -9,7 +11,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::StoredSnapshot;
+use super::archive::list_entries;
+use super::archive::paths::{EntryKind, entry_kind, entry_target, plain_folder};
 use super::csv::{Hashing, RowCounter};
+use super::manifest::FileArchive;
 
 /// One mismatch, naming the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,21 +91,88 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
             }
         }
     }
+    if super::write::fingerprint(&manifest.tables) != manifest.fingerprint {
+        let text = "the fingerprint differs from the tables listed: a table's name, columns or content sha256 was edited";
+        problems.push(problem(
+            Utf8Path::new(super::manifest::MANIFEST_FILE),
+            text.into(),
+        ));
+    }
     for archive in &manifest.files {
-        let path = snapshot.path.join(&archive.file);
-        match hash_file(&path) {
-            Err(e) => problems.push(problem(&archive.file, e)),
-            Ok((bytes, sha256)) if bytes != archive.bytes || sha256 != archive.sha256 => problems
-                .push(problem(
-                    &archive.file,
-                    "size or sha256 differs from the manifest".into(),
-                )),
-            Ok(_) => {}
-        }
+        check_archive(&snapshot.path.join(&archive.file), archive, &mut problems);
     }
     report.files = manifest.tables.len() + manifest.files.len();
     report.problems = problems;
     report
+}
+
+/// An archive's folders, its size and SHA-256, and each entry's type and place.
+fn check_archive(path: &Utf8Path, archive: &FileArchive, problems: &mut Vec<Problem>) {
+    let file = &archive.file;
+    for folder in &archive.folders {
+        if let Err(e) = plain_folder(folder) {
+            let text = format!(
+                "the folder `{folder}` {e}; a restore extracts only into relative folders inside the project"
+            );
+            problems.push(problem(file, text));
+        }
+    }
+    let scanned = match scan_archive(path) {
+        Ok(scanned) => scanned,
+        Err(e) => return problems.push(problem(file, e)),
+    };
+    if scanned.bytes != archive.bytes || scanned.sha256 != archive.sha256 {
+        problems.push(problem(
+            file,
+            "size or sha256 differs from the manifest".into(),
+        ));
+    }
+    let entries = match scanned.entries {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(problem(file, format!("cannot list its entries: {e}"))),
+    };
+    let mut files = 0;
+    for (entry, kind) in entries {
+        match entry_kind(kind) {
+            Ok(EntryKind::File) => files += 1,
+            Ok(EntryKind::Folder) => {}
+            Err(what) => {
+                files += 1;
+                let text =
+                    format!("holds {entry}, {what}; only regular files and folders are restored");
+                problems.push(problem(file, text));
+            }
+        }
+        if entry_target(&entry, &archive.folders).is_none() {
+            let text = format!("holds {entry}, which lies outside its folders");
+            problems.push(problem(file, text));
+        }
+    }
+    if files != archive.entries {
+        let text = format!("{files} files, manifest says {}", archive.entries);
+        problems.push(problem(file, text));
+    }
+}
+
+/// One read of an archive: its size and SHA-256, and its entries' paths and types (or why they
+/// could not be listed).
+struct ScannedArchive {
+    bytes: u64,
+    sha256: String,
+    entries: std::io::Result<Vec<(camino::Utf8PathBuf, tar::EntryType)>>,
+}
+
+fn scan_archive(path: &Utf8Path) -> Result<ScannedArchive, String> {
+    let mut decoder = zstd::Decoder::new(Hashing::new(open(path)?)).map_err(read_error)?;
+    let entries = list_entries(&mut decoder);
+    let mut rest = decoder.finish();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(read_error)?;
+    let (_, bytes, sha256) = rest.into_inner().finish();
+    Ok(ScannedArchive {
+        bytes,
+        sha256,
+        entries,
+    })
 }
 
 fn problem(file: &Utf8Path, text: String) -> Problem {
@@ -119,13 +191,6 @@ fn open(path: &Utf8Path) -> Result<File, String> {
 
 fn read_error(e: std::io::Error) -> String {
     format!("cannot read: {e}")
-}
-
-fn hash_file(path: &Utf8Path) -> Result<(u64, String), String> {
-    let mut file = Hashing::new(open(path)?);
-    std::io::copy(&mut file, &mut std::io::sink()).map_err(read_error)?;
-    let (_, bytes, sha256) = file.finish();
-    Ok((bytes, sha256))
 }
 
 /// One read of a data file: its size and SHA-256, and what decompressing it gave.

@@ -15,6 +15,17 @@ pub(crate) const RESTORE_EXIT_CODES: &str = "\
 Groups (see `prisma-guard status`): admin, images and analytics are inferred from table names
 unless [workspace.metadata.prisma-guard.groups] defines them.
 
+A snapshot table the live schema does not have (dropped or renamed since the snapshot) cannot
+be restored: the plan lists it and the restore refuses until it is left out with --exclude.
+A data file whose rows differ from the manifest's count stops the restore (rolled back).
+
+Upload archives are extracted only into the folders configured now (files.<group>): an archive
+taken from other folders is skipped, and the plan says why; a manifest folder that is not a
+relative path inside the project refuses the restore. Only regular files and folders are
+written, never through or over a symlink: a symlink on the way refuses the whole restore, and
+merge keeps every path that exists (file, folder or link). These checks run before the
+database is touched.
+
 Exit codes:
   0   restored (or, with --dry-run, planned and rolled back)
   1   error or refusal; the database is unchanged
@@ -85,6 +96,7 @@ pub(crate) async fn run(
         printer.out(format_args!("{plan_text}"))?;
     }
     restore::refuse_unrestorable(&prepared.plan)?;
+    restore::refuse_missing(&prepared.plan)?;
     if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }

@@ -113,6 +113,23 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
             }
         ));
     }
+    for skipped in &plan.skipped_files {
+        text.push_str(&format!(
+            "files       {}: NOT restored, {}; its {} file(s) are left out\n",
+            skipped.group, skipped.reason, skipped.entries
+        ));
+    }
+    if !plan.missing.is_empty() {
+        text.push_str(
+            "\nnot in the live schema (the restore refuses until they are left out with --exclude):\n",
+        );
+        for m in &plan.missing {
+            text.push_str(&format!(
+                "  {}: {} row(s) in the snapshot, no such table now\n",
+                m.name, m.rows
+            ));
+        }
+    }
     if !plan.skipped.is_empty() {
         text.push_str("\nskipped:\n");
         for s in &plan.skipped {
@@ -173,15 +190,8 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     }
     for f in &report.files {
         text.push_str(&format!(
-            "files {}: {} written, {} already there (kept){}\n",
-            f.group,
-            f.written,
-            f.existing,
-            if f.skipped > 0 {
-                format!(", {} links or special files skipped", f.skipped)
-            } else {
-                String::new()
-            }
+            "files {}: {} written, {} already there (kept)\n",
+            f.group, f.written, f.existing,
         ));
     }
     let seconds = report.elapsed_ms as f64 / 1000.0;
@@ -267,7 +277,9 @@ pub fn json(
         "safety_snapshot": safety.map(|s| &s.id),
         "tables": tables,
         "skipped": plan.skipped,
+        "missing": plan.missing,
         "files": report.files,
+        "skipped_files": plan.skipped_files,
         "totals": {
             "snapshot_rows": sum(|t| t.snapshot_rows),
             "deleted": sum(|t| t.deleted),

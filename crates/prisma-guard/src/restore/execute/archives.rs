@@ -1,32 +1,27 @@
-//! Upload archives: where an entry may land, and extracting an archive into the project.
+//! Extracting an upload archive into the project, after the database commit. The file check has
+//! already refused anything unsafe; the same rules ([`super::targets`]) are applied again to
+//! each entry as it is written, so a symlink that appeared in between is never followed.
+//! Files are created new (never opened through a link) with default permissions: an archive's
+//! modes, owners and times are not applied.
 
-use std::io::Read;
+use std::io::{ErrorKind, Read};
 
-use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
+use camino::{Utf8Path, Utf8PathBuf};
 
 use super::file_check::open;
 use super::report::FileResult;
+use super::targets::{Target, create_folders, target};
 use crate::error::IoError;
 use crate::restore::RestoreError;
 use crate::restore::plan::{FilePlan, Mode};
+use crate::snapshot::archive::paths::{EntryKind, entry_kind, entry_path, entry_target};
 
-/// An archive entry's path as stored (lossy for non-UTF-8 names, which then match no folder).
-pub(super) fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> std::io::Result<Utf8PathBuf> {
-    Ok(Utf8PathBuf::from(
-        entry.path()?.to_string_lossy().into_owned(),
-    ))
-}
-
-/// An archive entry's path when it is relative, never climbs, and lies inside one of `folders`.
-pub(super) fn entry_target(entry: &Utf8Path, folders: &[Utf8PathBuf]) -> Option<Utf8PathBuf> {
-    let plain = entry
-        .components()
-        .all(|c| matches!(c, Utf8Component::Normal(_) | Utf8Component::CurDir));
-    let inside = folders.iter().any(|f| entry.starts_with(f));
-    (plain && inside).then(|| entry.components().collect())
-}
-
-/// Extracts one archive under `root`. `merge` keeps files that exist; the other modes overwrite.
+/// Extracts one archive under `root`. `merge` keeps every entry that exists; the other modes
+/// overwrite regular files. A dry run only counts.
+///
+/// Errors: [`RestoreError::UnsafeEntry`] / [`RestoreError::EntryType`] for an entry the file
+/// check would have refused, [`RestoreError::Io`] for a write that fails, or a path that stopped
+/// being safe since the check (the database restore is committed by then).
 pub(super) fn extract(
     dir: &Utf8Path,
     archive: &FilePlan,
@@ -49,49 +44,71 @@ pub(super) fn extract(
                 archive: path.clone(),
                 entry: name.to_string(),
             })?;
-        let target = root.join(&relative);
-        match entry.header().entry_type() {
-            tar::EntryType::Directory => {
-                if !dry_run {
-                    std::fs::create_dir_all(&target).map_err(IoError::at("extracting", &target))?;
-                }
-            }
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if target.exists() && mode == Mode::Merge {
-                    result.existing += 1;
-                    continue;
-                }
-                result.written += 1;
-                if !dry_run {
-                    if let Some(parent) = target.parent() {
-                        std::fs::create_dir_all(parent)
-                            .map_err(IoError::at("extracting", parent))?;
-                    }
-                    entry
-                        .unpack(&target)
-                        .map_err(IoError::at("extracting", &target))?;
-                }
-            }
-            _ => result.skipped += 1,
+        let kind =
+            entry_kind(entry.header().entry_type()).map_err(|kind| RestoreError::EntryType {
+                archive: path.clone(),
+                entry: name.to_string(),
+                kind,
+            })?;
+        let decision = target(root, &relative, kind, mode).map_err(|refused| IoError {
+            action: "extracting",
+            path: root.join(&refused.path),
+            source: std::io::Error::other(format!(
+                "{} {} (it changed since the check)",
+                refused.path, refused.problem
+            )),
+        })?;
+        let file = kind == EntryKind::File;
+        if decision == Target::Keep {
+            result.existing += u64::from(file);
+            continue;
+        }
+        if dry_run {
+            result.written += u64::from(file);
+            continue;
+        }
+        let destination = root.join(&relative);
+        if !file {
+            create_folders(root, &relative).map_err(IoError::at("extracting", &destination))?;
+            continue;
+        }
+        if let Some(parent) = relative.parent() {
+            create_folders(root, parent).map_err(IoError::at("extracting", &destination))?;
+        }
+        if write_file(&mut entry, &destination, mode)? {
+            result.written += 1;
+        } else {
+            result.existing += 1;
         }
     }
     Ok(result)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entries_must_stay_inside_their_folders() {
-        let folders = [Utf8PathBuf::from("public/uploads")];
-        assert_eq!(
-            entry_target(Utf8Path::new("public/uploads/a.png"), &folders),
-            Some(Utf8PathBuf::from("public/uploads/a.png"))
-        );
-        assert!(entry_target(Utf8Path::new("public/uploads/../../etc/x"), &folders).is_none());
-        assert!(entry_target(Utf8Path::new("/etc/passwd"), &folders).is_none());
-        assert!(entry_target(Utf8Path::new("public/other/a.png"), &folders).is_none());
-        assert!(entry_target(Utf8Path::new("public/uploadsX/a.png"), &folders).is_none());
+/// Writes one file: created new, so a symlink put there since the check is not followed. In
+/// merge mode a file that appeared meanwhile is kept (returns false); otherwise the regular
+/// file there is removed first.
+fn write_file(
+    entry: &mut impl Read,
+    destination: &Utf8PathBuf,
+    mode: Mode,
+) -> Result<bool, RestoreError> {
+    if mode != Mode::Merge {
+        match std::fs::symlink_metadata(destination) {
+            Ok(meta) if meta.file_type().is_file() => {
+                std::fs::remove_file(destination).map_err(IoError::at("extracting", destination))?
+            }
+            _ => {}
+        }
     }
+    let mut out = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(destination)
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && mode == Mode::Merge => return Ok(false),
+        Err(e) => return Err(IoError::at("extracting", destination)(e).into()),
+    };
+    std::io::copy(entry, &mut out).map_err(IoError::at("extracting", destination))?;
+    Ok(true)
 }

@@ -16,7 +16,11 @@ use crate::snapshot::csv::Hashing;
 const BATCH_BYTES: usize = 1 << 20;
 
 /// Streams the table's data file into `target` (`COPY target FROM STDIN (FORMAT csv, HEADER)`),
-/// hashing it on the way: a file that changed since the check aborts the COPY.
+/// hashing it on the way: a file that changed since the check aborts the COPY. Returns the rows
+/// loaded, which must be the manifest's count ([`TablePlan::snapshot_rows`]).
+///
+/// Errors: [`RestoreError::RowCount`] when they differ, [`RestoreError::Corrupt`],
+/// [`RestoreError::Table`] for the COPY.
 pub(crate) async fn copy_file(
     conn: &mut PgConnection,
     dir: &Utf8Path,
@@ -95,7 +99,17 @@ pub(crate) async fn copy_file(
         let _ = copy.abort("the data file changed").await;
         return Err(e);
     }
-    copy.finish()
+    let loaded = copy
+        .finish()
         .await
-        .map_err(table_error(table, "loading its rows"))
+        .map_err(table_error(table, "loading its rows"))?;
+    if loaded != table.snapshot_rows {
+        return Err(RestoreError::RowCount {
+            table: table.name.clone(),
+            file: table.file.clone(),
+            loaded,
+            manifest: table.snapshot_rows,
+        });
+    }
+    Ok(loaded)
 }

@@ -1,7 +1,9 @@
 //! The executor: runs a [`RestorePlan`] in one transaction, all or nothing.
 //!
 //! Every data file (and archive) is checked against the manifest's size and SHA-256 before the
-//! transaction begins. Each table's CSV is then streamed (`COPY … FROM STDIN`) into a temporary
+//! transaction begins, and every archive entry against where it would land (`targets`). Each
+//! data file's rows are counted as they load: a count that differs from the manifest's stops
+//! the restore (rolled back). Each table's CSV is then streamed (`COPY … FROM STDIN`) into a temporary
 //! staging table of text columns and inserted with casts into the live table:
 //! `INSERT INTO live (kept) SELECT casts FROM staging WHERE filter AND parents exist ON CONFLICT …`.
 //! An empty live table whose columns equal the snapshot's gets the rows copied straight into it
@@ -12,7 +14,8 @@
 //! (`report`), the file check (`file_check`), `replace`'s deletes (`replace`), the bulk load
 //! with foreign keys dropped (`bulk`), the per-table restore through a staging table
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
-//! sequences (`sequences`) and the upload archives (`archives`).
+//! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
+//! entries may be written (`targets`).
 
 mod archives;
 mod bulk;
@@ -23,6 +26,7 @@ mod replace;
 mod report;
 mod sequences;
 mod staging;
+mod targets;
 
 use std::time::{Duration, Instant};
 
@@ -47,8 +51,9 @@ use crate::error::QueryError;
 /// error, so a failure leaves the database as it was. Then extracts the archives into
 /// `project_root` (after the commit; counted only in a dry run).
 ///
-/// `dir` is the snapshot folder. Errors: [`RestoreError::Corrupt`] / [`RestoreError::UnsafeEntry`]
-/// before anything is written, [`RestoreError::OutsideReference`] (`replace`),
+/// `dir` is the snapshot folder. Errors: the file check's (see [`check_files`]) before anything
+/// is written, [`RestoreError::OutsideReference`] (`replace`), [`RestoreError::RowCount`] for a
+/// data file whose rows differ from the manifest's,
 /// [`RestoreError::Cast`] naming table, column and PostgreSQL's message (which holds the value),
 /// [`RestoreError::Table`] for any other failure in a table, [`RestoreError::Io`] for files.
 pub async fn execute(
@@ -59,7 +64,7 @@ pub async fn execute(
     dry_run: bool,
 ) -> Result<RestoreReport, RestoreError> {
     let started = Instant::now();
-    check_files_async(dir, plan).await?;
+    check_files_async(dir, plan, project_root).await?;
     execute_checked(conn, dir, plan, project_root, dry_run, started).await
 }
 
@@ -109,6 +114,8 @@ pub async fn execute_checked(
                 results = attempt;
                 restored = true;
             }
+            // The per-row way would count the same rows again.
+            Err(e @ RestoreError::RowCount { .. }) => return Err(e),
             Err(_) => {
                 sqlx::query("ROLLBACK TO SAVEPOINT xtask_bulk")
                     .execute(&mut *tx)

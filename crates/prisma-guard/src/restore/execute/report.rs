@@ -35,10 +35,8 @@ pub struct FileResult {
     pub group: String,
     /// Files written (or, in a dry run, that would be).
     pub written: u64,
-    /// Files that already existed and were kept (`merge`).
+    /// Files whose path already existed, as a file, folder or symlink, and were kept (`merge`).
     pub existing: u64,
-    /// Entries that are neither files nor folders (links, devices), not extracted.
-    pub skipped: u64,
 }
 
 /// The outcome of a restore.

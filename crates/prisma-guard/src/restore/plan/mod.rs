@@ -10,8 +10,15 @@
 //!
 //! Here the plan's types and [`plan`] itself; the rules live in submodules: which tables the
 //! selection takes (`selection`), one table's plan with its columns matched by name (`table`),
-//! and the foreign-key order with its deferred cycle edges (`order`).
+//! the foreign-key order with its deferred cycle edges (`order`), and where upload archives may
+//! go (`files`).
+//!
+//! A snapshot table the selection takes that the live schema does not have (dropped, or renamed
+//! since) is listed in [`RestorePlan::missing`], and the restore refuses while any is listed
+//! ([`crate::restore::refuse_missing`]): its rows would be lost without a word. Leaving it out
+//! with `--exclude` makes it a skipped table whose reason says it is not in the live schema.
 
+mod files;
 mod order;
 mod selection;
 mod table;
@@ -23,6 +30,7 @@ use std::collections::BTreeSet;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 
+pub use files::SkippedFiles;
 pub use selection::Selection;
 pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
 
@@ -65,6 +73,15 @@ pub struct Skipped {
     pub name: String,
     /// Why, in words: `not selected`, `group images skipped`, `gone from the live schema`, ...
     pub reason: String,
+}
+
+/// A snapshot table the selection takes that the live schema does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The table.
+    pub name: String,
+    /// Its rows in the snapshot.
+    pub rows: u64,
 }
 
 /// A selected table the restore cannot fill: live NOT NULL columns without a default that the
@@ -121,10 +138,15 @@ pub struct RestorePlan {
     pub skipped: Vec<Skipped>,
     /// Selected tables that cannot be restored; the restore refuses while any is listed.
     pub unrestorable: Vec<Unrestorable>,
+    /// Selected snapshot tables the live schema does not have; the restore refuses while any is
+    /// listed (leave them out with `--exclude`).
+    pub missing: Vec<Missing>,
     /// For `replace`: live foreign keys from outside the selection into it.
     pub outside_references: Vec<OutsideReference>,
     /// Upload archives to extract.
     pub files: Vec<FilePlan>,
+    /// Selected upload archives left out because their folders are not the ones configured now.
+    pub skipped_files: Vec<SkippedFiles>,
 }
 
 impl RestorePlan {
@@ -139,8 +161,11 @@ impl RestorePlan {
 /// `live` is the catalog of the target's working schema, `groups` the resolved groups.
 /// Errors: [`RestoreError::UnknownGroup`] for an `only`/`skip` name no group has,
 /// [`RestoreError::UnknownTable`] for a `tables`/`exclude` name in neither the snapshot nor the
-/// live schema, [`RestoreError::Cycle`] for a foreign-key cycle with no nullable edge to defer.
-/// Unrestorable tables are not an error here: they are listed in the plan.
+/// live schema, [`RestoreError::Cycle`] for a foreign-key cycle with no nullable edge to defer,
+/// [`RestoreError::UnsafeFolder`] for a selected archive whose manifest folder is not a relative
+/// path inside the project root. Unrestorable and missing tables are not an error here: they
+/// are listed in the plan, as are archives whose folders are not in the groups' configured
+/// folders ([`Group::folders`], from `files.<group>`).
 pub fn plan(
     manifest: &Manifest,
     live: &[Table],
@@ -168,11 +193,17 @@ pub fn plan(
 
     let mut skipped = Vec::new();
     let mut unrestorable = Vec::new();
+    let mut missing = Vec::new();
     let mut chosen: Vec<(&crate::snapshot::TableEntry, &Table, Option<String>)> = Vec::new();
     for entry in &manifest.tables {
+        let live_table = live.iter().find(|t| t.name == entry.name);
         let selected = match select(entry.name.as_str(), groups, selection) {
             Ok(filter) => filter,
             Err(reason) => {
+                let reason = match live_table {
+                    Some(_) => reason,
+                    None => format!("{reason}; not in the live schema"),
+                };
                 skipped.push(Skipped {
                     name: entry.name.clone(),
                     reason,
@@ -180,10 +211,10 @@ pub fn plan(
                 continue;
             }
         };
-        let Some(table) = live.iter().find(|t| t.name == entry.name) else {
-            skipped.push(Skipped {
+        let Some(table) = live_table else {
+            missing.push(Missing {
                 name: entry.name.clone(),
-                reason: "gone from the live schema".into(),
+                rows: entry.rows,
             });
             continue;
         };
@@ -216,27 +247,25 @@ pub fn plan(
     } else {
         Vec::new()
     };
-    let files = manifest
-        .files
-        .iter()
-        .filter(|archive| files_selected(&archive.group, selection))
-        .map(|archive| FilePlan {
-            group: archive.group.clone(),
-            file: archive.file.clone(),
-            folders: archive.folders.clone(),
-            entries: archive.entries,
-            bytes: archive.bytes,
-            sha256: archive.sha256.clone(),
-        })
-        .collect();
+    let (mut files, mut skipped_files) = (Vec::new(), Vec::new());
+    for archive in &manifest.files {
+        if files_selected(&archive.group, selection) {
+            match files::place(archive, groups)? {
+                Ok(plan) => files.push(plan),
+                Err(skip) => skipped_files.push(skip),
+            }
+        }
+    }
     Ok(RestorePlan {
         snapshot_id: manifest.id.clone(),
         mode,
         tables,
         skipped,
         unrestorable,
+        missing,
         outside_references,
         files,
+        skipped_files,
     })
 }
 

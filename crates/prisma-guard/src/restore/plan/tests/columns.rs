@@ -1,4 +1,5 @@
-//! Columns matched by name, unrestorable tables, tables gone from the live schema.
+//! Columns matched by name, unrestorable tables, tables gone from the live schema (missing, or
+//! skipped with the reason when left out).
 
 use super::*;
 
@@ -57,7 +58,7 @@ fn new_required_column_makes_a_table_unrestorable_unless_excluded() {
 }
 
 #[test]
-fn a_table_gone_from_the_schema_is_skipped() {
+fn a_selected_table_gone_from_the_schema_is_missing() {
     let (manifest, mut live) = app();
     live.retain(|t| t.name != "PageView");
     let plan = plan(
@@ -68,6 +69,56 @@ fn a_table_gone_from_the_schema_is_skipped() {
         Mode::Merge,
     )
     .unwrap();
-    let skipped = plan.skipped.iter().find(|s| s.name == "PageView").unwrap();
-    assert_eq!(skipped.reason, "gone from the live schema");
+    assert_eq!(
+        plan.missing,
+        [crate::restore::plan::Missing {
+            name: "PageView".into(),
+            rows: 10
+        }]
+    );
+    assert!(!plan.skipped.iter().any(|s| s.name == "PageView"));
+    assert!(!names(&plan).contains(&"PageView"));
+}
+
+#[test]
+fn a_table_renamed_in_the_manifest_is_missing() {
+    let (mut manifest, live) = app();
+    manifest.tables[0].name = "Comments".into();
+    let plan = plan(
+        &manifest,
+        &live,
+        &groups(),
+        &Selection::default(),
+        Mode::Merge,
+    )
+    .unwrap();
+    let missing: Vec<&str> = plan.missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(missing, ["Comments"]);
+}
+
+#[test]
+fn a_gone_table_left_out_is_skipped_saying_so() {
+    let (manifest, mut live) = app();
+    live.retain(|t| t.name != "PageView");
+    let excluded = Selection {
+        exclude: vec!["PageView".into()],
+        ..Selection::default()
+    };
+    let left_out = plan(&manifest, &live, &groups(), &excluded, Mode::Merge).unwrap();
+    assert!(left_out.missing.is_empty());
+    let skipped = left_out
+        .skipped
+        .iter()
+        .find(|s| s.name == "PageView")
+        .unwrap();
+    assert_eq!(
+        skipped.reason,
+        "excluded (--exclude); not in the live schema"
+    );
+    let only_admin = Selection {
+        only: vec!["admin".into()],
+        ..Selection::default()
+    };
+    let admin = plan(&manifest, &live, &groups(), &only_admin, Mode::Merge).unwrap();
+    assert!(admin.missing.is_empty(), "not selected: not missing");
 }

@@ -189,7 +189,11 @@ fn groups() -> Vec<Group> {
                 filter: f.map(str::to_string),
             })
             .collect(),
-        folders: Vec::new(),
+        // As `files.images = ["public/uploads"]` configures it.
+        folders: match name {
+            "images" => vec!["public/uploads".into()],
+            _ => Vec::new(),
+        },
         source: GroupSource::Inferred,
     };
     vec![

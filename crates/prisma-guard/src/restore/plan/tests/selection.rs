@@ -121,6 +121,61 @@ fn migrations_table_only_by_name() {
 }
 
 #[test]
+fn archives_go_only_into_the_folders_configured_now() {
+    let (mut manifest, live) = app();
+    let all = plan(
+        &manifest,
+        &live,
+        &groups(),
+        &Selection::default(),
+        Mode::Merge,
+    )
+    .unwrap();
+    assert_eq!(all.files[0].folders, ["public/uploads"]);
+    assert!(all.skipped_files.is_empty());
+
+    manifest.files[0].folders = vec![".git/hooks".into()];
+    let moved = plan(
+        &manifest,
+        &live,
+        &groups(),
+        &Selection::default(),
+        Mode::Merge,
+    )
+    .unwrap();
+    assert!(moved.files.is_empty());
+    assert_eq!(
+        moved.skipped_files[0].reason,
+        "its folder .git/hooks is not in files.images (which lists public/uploads)"
+    );
+    assert_eq!(
+        names(&moved),
+        names(&all),
+        "the tables are restored as before"
+    );
+
+    manifest.files[0].folders = vec!["".into()];
+    let err = plan(
+        &manifest,
+        &live,
+        &groups(),
+        &Selection::default(),
+        Mode::Merge,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, crate::restore::RestoreError::UnsafeFolder { .. }),
+        "{err}"
+    );
+    let skip = Selection {
+        skip: vec!["images".into()],
+        ..Selection::default()
+    };
+    let skipped = plan(&manifest, &live, &groups(), &skip, Mode::Merge).unwrap();
+    assert!(skipped.files.is_empty() && skipped.skipped_files.is_empty());
+}
+
+#[test]
 fn unknown_names_are_errors() {
     let (manifest, live) = app();
     let bad_group = Selection {

@@ -1,5 +1,8 @@
 //! `files/<group>.tar.zst`: configured upload folders, archived with their paths relative to the
-//! project root so a restore puts each file back where it was.
+//! project root so a restore puts each file back where it was; [`paths`] holds the rules of what
+//! an archive may hold and where.
+
+pub mod paths;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +16,9 @@ use crate::error::IoError;
 
 /// Archives each group's folders into `<dir>/files/<group>.tar.zst`; groups are archived in name
 /// order. A folder that does not exist is archived as empty (and the group still gets its
-/// archive, so a restore knows there was nothing). Symlinks are stored as links, not followed.
+/// archive, so a restore knows there was nothing). Only folders and regular files are archived,
+/// in name order: symlinks (never followed below the folder) and special files are left out, as
+/// a restore writes nothing else. `entries` counts the regular files.
 ///
 /// Errors: [`SnapshotError::Io`] naming the file that could not be read or written.
 pub fn write_all(
@@ -50,9 +55,7 @@ fn write_group(
     for folder in folders {
         let source = project_root.join(folder);
         if source.is_dir() {
-            entries += count_files(&source);
-            tar.append_dir_all(folder, &source)
-                .map_err(IoError::at("archiving", &source))?;
+            entries += append_tree(&mut tar, &source, folder)?;
         }
     }
     let encoder = tar.into_inner().map_err(IoError::at("archiving", &path))?;
@@ -73,15 +76,48 @@ fn write_group(
     })
 }
 
-fn count_files(dir: &Utf8Path) -> u64 {
-    let Ok(read) = dir.read_dir_utf8() else {
-        return 0;
-    };
-    read.filter_map(Result::ok)
-        .map(|entry| match entry.file_type() {
-            Ok(t) if t.is_dir() => count_files(entry.path()),
-            Ok(_) => 1,
-            Err(_) => 0,
-        })
-        .sum()
+/// Appends the folder `source` as `name`, then its folders and regular files, in name order;
+/// returns the regular files appended.
+fn append_tree<W: std::io::Write>(
+    tar: &mut tar::Builder<W>,
+    source: &Utf8Path,
+    name: &Utf8Path,
+) -> Result<u64, SnapshotError> {
+    tar.append_dir(name, source)
+        .map_err(IoError::at("archiving", source))?;
+    let mut children = source
+        .read_dir_utf8()
+        .and_then(|read| read.collect::<Result<Vec<_>, _>>())
+        .map_err(IoError::at("archiving", source))?;
+    children.sort_by(|a, b| a.file_name().cmp(b.file_name()));
+    let mut files = 0;
+    for child in children {
+        let path = name.join(child.file_name());
+        // The entry's own type: a symlink is not followed.
+        let kind = child
+            .file_type()
+            .map_err(IoError::at("archiving", child.path()))?;
+        if kind.is_dir() {
+            files += append_tree(tar, child.path(), &path)?;
+        } else if kind.is_file() {
+            tar.append_path_with_name(child.path(), &path)
+                .map_err(IoError::at("archiving", child.path()))?;
+            files += 1;
+        }
+    }
+    Ok(files)
+}
+
+/// Every entry of a tar stream: its path (see [`paths::entry_path`]) and type, in archive order.
+/// Reads up to the archive's end marker.
+pub fn list_entries(
+    reader: impl std::io::Read,
+) -> std::io::Result<Vec<(Utf8PathBuf, tar::EntryType)>> {
+    let mut tar = tar::Archive::new(reader);
+    let mut entries = Vec::new();
+    for entry in tar.entries()? {
+        let entry = entry?;
+        entries.push((paths::entry_path(&entry)?, entry.header().entry_type()));
+    }
+    Ok(entries)
 }
