@@ -258,15 +258,18 @@ fn targets(
         .collect()
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port` from the URL's authority.
+/// `host`, `host:port`, `[v6]` or `[v6]:port` from the URL's authority. The errors quote
+/// nothing: a password with an unencoded `/` ends the authority early, so the text may be part
+/// of it.
 fn split_host_port(entry: &str) -> Result<(&str, Option<u16>), Refusal> {
+    let bad = |what: &str| Refusal::Bad(format!("a host in the URL {what}"));
     let (host, port) = match entry.strip_prefix('[') {
         Some(v6) => {
             let (host, after) = v6
                 .split_once(']')
-                .ok_or_else(|| Refusal::Bad(format!("`{entry}` opens `[` without closing it")))?;
+                .ok_or_else(|| bad("opens `[` without `]`"))?;
             if !after.is_empty() && !after.starts_with(':') {
-                return Err(Refusal::Bad(format!("`{entry}` is not a host")));
+                return Err(bad("has text after `]`"));
             }
             (host, after.strip_prefix(':'))
         }
@@ -275,7 +278,13 @@ fn split_host_port(entry: &str) -> Result<(&str, Option<u16>), Refusal> {
             None => (entry, None),
         },
     };
-    Ok((host, port.map(parse_port).transpose()?.flatten()))
+    let port = match port {
+        None | Some("") => None,
+        Some(port) => Some(port.parse().map_err(|_| {
+            bad("has a port that is not a number (a password with `/`, `?` or `#` must be percent-encoded)")
+        })?),
+    };
+    Ok((host, port))
 }
 
 fn parse_port(text: &str) -> Result<Option<u16>, Refusal> {
