@@ -20,3 +20,4 @@ mod restore;
 mod snapshot;
 mod status;
 mod store;
+mod url_params;

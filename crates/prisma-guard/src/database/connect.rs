@@ -1,11 +1,11 @@
 //! Connecting to the database, and classifying why a connection failed.
 
 use std::fmt;
-use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
+use super::resolve::Target;
 use super::{DatabaseError, DatabaseUrl};
 
 /// Why a connection attempt failed, so the hint can say what to do.
@@ -33,23 +33,58 @@ impl fmt::Display for ConnectFailure {
 }
 
 impl DatabaseUrl {
-    /// Connects one session with `search_path` set to the working schema, as Prisma does.
+    /// Connects one session with `search_path` set to the working schema, as Prisma does,
+    /// trying each resolved host in order (as libpq does) until one accepts.
     ///
-    /// Errors with [`DatabaseError::Connect`], classified as unreachable, authentication or
-    /// missing database, with the URL redacted.
+    /// Errors with [`DatabaseError::Connect`] for the last host tried, classified as
+    /// unreachable, authentication or missing database, with the URL redacted.
     pub async fn connect(&self) -> Result<PgConnection, DatabaseError> {
-        let options = PgConnectOptions::from_str(self.url.as_str())
-            .expect("validated in DatabaseUrl::parse")
-            .application_name("xtask")
+        let mut last = None;
+        for target in &self.conn.targets {
+            match PgConnection::connect_with(&self.options_for(target)).await {
+                Ok(conn) => return Ok(conn),
+                Err(error) => last = Some(error),
+            }
+        }
+        let source = last.expect("a resolved URL has at least one host");
+        Err(DatabaseError::Connect {
+            redacted: self.redacted(),
+            reason: classify(&source),
+            source,
+        })
+    }
+
+    /// The sqlx options for one target, every field set from the resolved values (sqlx's
+    /// environment defaults remain only for a password, certificates and `PGOPTIONS` the URL
+    /// does not give).
+    pub(super) fn options_for(&self, target: &Target) -> PgConnectOptions {
+        let c = &self.conn;
+        let mut options = PgConnectOptions::new_without_pgpass()
+            .port(target.port)
+            .username(&c.user)
+            .database(&c.database)
+            .ssl_mode(c.ssl_mode)
+            .application_name(c.application_name.as_deref().unwrap_or("xtask"))
             .options([("search_path", quote_search_path(&self.schema))])
             .disable_statement_logging();
-        PgConnection::connect_with(&options)
-            .await
-            .map_err(|source| DatabaseError::Connect {
-                redacted: self.redacted(),
-                reason: classify(&source),
-                source,
-            })
+        options = match target.addr {
+            Some(addr) => options.host(&addr.to_string()),
+            None if target.is_socket() => options.socket(&target.host),
+            None => options.host(&target.host),
+        };
+        if let Some(password) = &c.password {
+            options = options.password(password);
+        }
+        if let Some(path) = &c.ssl_root_cert {
+            options = options.ssl_root_cert(path);
+        }
+        if let Some(path) = &c.ssl_cert {
+            options = options.ssl_client_cert(path);
+        }
+        if let Some(path) = &c.ssl_key {
+            options = options.ssl_client_key(path);
+        }
+        options
     }
 }
 

@@ -1,47 +1,35 @@
-//! [`DatabaseUrl`]: a Prisma-style URL parsed, its Prisma-only parameters removed, the working
-//! schema taken from `?schema=`; and redacting its password for display.
+//! [`DatabaseUrl`]: a Prisma-style URL resolved once into the connection it makes
+//! ([`super::resolve`]), the working schema taken from `?schema=`; the forms shown and handed to
+//! other programs are all built from the resolved values, the password redacted for display.
 
 use std::fmt;
 
-use sqlx::ConnectOptions;
-use sqlx::postgres::PgConnectOptions;
 use url::Url;
 
 use super::DatabaseError;
+use super::resolve::{self, Refusal, Resolved, encode, ssl_mode_name};
 
 /// The schema Prisma uses when the URL has no `?schema=` parameter.
 pub const DEFAULT_SCHEMA: &str = "public";
 
-/// Query parameters Prisma's PostgreSQL connector understands and PostgreSQL itself does not.
+/// A database URL resolved into the connection it makes, plus what Prisma would make of it.
 ///
-/// Source: Prisma's connection URL reference (PostgreSQL connector arguments).
-const PRISMA_ONLY_PARAMS: &[&str] = &[
-    "schema",
-    "connection_limit",
-    "pool_timeout",
-    "pgbouncer",
-    "socket_timeout",
-    "connect_timeout",
-    "statement_cache_size",
-    "sslaccept",
-    "sslidentity",
-    "sslpassword",
-    "max_connection_lifetime",
-    "max_idle_connection_lifetime",
-    "single_use_connections",
-];
-
-/// A database URL ready to connect with, plus what Prisma would make of it.
+/// Every host, the port, user, database and TLS settings are read once, with libpq's query
+/// parameters (`?dbname=`, `?host=`, `?hostaddr=`, `?port=`, `?user=`, …) folded in; connecting
+/// ([`DatabaseUrl::connect`]), [`DatabaseUrl::redacted`], [`DatabaseUrl::database_name`],
+/// [`DatabaseUrl::is_local`] and [`DatabaseUrl::with_database`] all use those same values.
 #[derive(Clone)]
 pub struct DatabaseUrl {
-    /// The URL without Prisma-only parameters; it may hold a password, so it is never displayed.
-    pub(super) url: Url,
-    /// The URL exactly as given, Prisma parameters included, for Prisma's own commands.
-    raw: String,
+    /// The resolved connection; it may hold a password, so it is never displayed.
+    pub(super) conn: Resolved,
     /// The working schema: `?schema=` or [`DEFAULT_SCHEMA`].
     pub(super) schema: String,
     /// Where the URL came from, e.g. `DATABASE_URL in .env`.
     source: String,
+    /// [`DatabaseUrl::expose_secret`], built from `conn`.
+    secret: String,
+    /// [`DatabaseUrl::expose_prisma_secret`], built from `conn` and `schema`.
+    prisma_secret: String,
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -54,46 +42,50 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// Whether a built URL shows the password.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Password {
+    Secret,
+    Redacted,
+}
+
 impl DatabaseUrl {
-    /// Parses a Prisma-style PostgreSQL URL (`postgresql://` or `postgres://`).
+    /// Parses a Prisma-style PostgreSQL URL (`postgresql://` or `postgres://`) and resolves the
+    /// connection it makes.
     ///
-    /// `source` says where it came from, for messages. Errors with [`DatabaseError::BadUrl`]
-    /// when it does not parse or has another scheme.
+    /// Accepted query parameters: `schema` and the other Prisma-only ones (not used for the
+    /// connection), and libpq's `host`, `hostaddr`, `port`, `dbname`, `user`, `password`,
+    /// `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `application_name`. `source` says where
+    /// the URL came from, for messages.
+    ///
+    /// Errors with [`DatabaseError::BadUrl`] when it does not parse, has another scheme or its
+    /// hosts, addresses and ports do not pair up, and [`DatabaseError::UnsupportedParameter`]
+    /// for any other parameter (`options` included: it could set any server setting).
     pub fn parse(raw: &str, source: &str) -> Result<Self, DatabaseError> {
-        let bad = |reason: &str| DatabaseError::BadUrl {
-            source_name: source.to_string(),
-            redacted: redact_raw(raw),
-            reason: reason.to_string(),
-        };
-        let mut url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-        if !matches!(url.scheme(), "postgresql" | "postgres") {
-            return Err(bad(&format!(
-                "the scheme is `{}`, expected `postgresql`",
-                url.scheme()
-            )));
-        }
-        let mut schema = DEFAULT_SCHEMA.to_string();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter_map(|(k, v)| {
-                if k == "schema" && !v.is_empty() {
-                    schema = v.to_string();
-                }
-                (!PRISMA_ONLY_PARAMS.contains(&k.as_ref()))
-                    .then(|| (k.into_owned(), v.into_owned()))
-            })
-            .collect();
-        url.set_query(None);
-        if !kept.is_empty() {
-            url.query_pairs_mut().extend_pairs(kept);
-        }
-        PgConnectOptions::from_url(&url).map_err(|e| bad(&e.to_string()))?;
+        let conn = resolve::resolve(raw).map_err(|refusal| match refusal {
+            Refusal::Bad(reason) => DatabaseError::BadUrl {
+                source_name: source.to_string(),
+                redacted: redact_raw(raw),
+                reason,
+            },
+            Refusal::Unsupported(name) => DatabaseError::UnsupportedParameter {
+                source_name: source.to_string(),
+                redacted: redact_raw(raw),
+                name,
+            },
+        })?;
+        let schema = conn
+            .schema
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
         Ok(DatabaseUrl {
-            url,
-            raw: raw.trim().to_string(),
+            conn,
             schema,
             source: source.to_string(),
-        })
+            secret: String::new(),
+            prisma_secret: String::new(),
+        }
+        .rebuilt())
     }
 
     /// The working schema (`?schema=`, default `public`), where `_prisma_migrations` lives.
@@ -106,83 +98,144 @@ impl DatabaseUrl {
         &self.source
     }
 
-    /// The URL with the password replaced by `***`: the only form ever displayed.
+    /// The effective connection as a URL with the password replaced by `***`: the only form
+    /// ever displayed. It names every host and port the connection may try and the database it
+    /// opens, whatever query parameter set them.
     ///
     /// ```
     /// use prisma_guard::database::DatabaseUrl;
-    /// let url = DatabaseUrl::parse("postgresql://app:s3cret@localhost:5432/shop?schema=app", "example")?;
+    /// let url = DatabaseUrl::parse("postgresql://app:s3cret@localhost/shop?schema=app", "example")?;
     /// assert_eq!(url.redacted(), "postgresql://app:***@localhost:5432/shop");
     /// assert_eq!(url.schema(), "app");
+    /// let url = DatabaseUrl::parse("postgresql://app@localhost/shop?dbname=real&port=6543", "example")?;
+    /// assert_eq!(url.redacted(), "postgresql://app@localhost:6543/real");
     /// # Ok::<(), prisma_guard::database::DatabaseError>(())
     /// ```
     pub fn redacted(&self) -> String {
-        redact(&self.url)
+        self.build(Password::Redacted, false)
     }
 
-    /// The database name in the URL's path (empty when none is given).
+    /// The database the connection opens (`?dbname=`, else the path, else `PGDATABASE`, else
+    /// the user name, as the server defaults it).
     pub fn database_name(&self) -> String {
-        self.url.path().trim_start_matches('/').to_string()
+        self.conn.database.clone()
     }
 
-    /// The same server and credentials with another database name; used to create scratch
-    /// databases next to the target.
+    /// The same hosts, port, credentials and TLS settings with another database; used to create
+    /// scratch databases next to the target. Nothing of the original URL can point the result
+    /// back at the original database.
     pub fn with_database(&self, name: &str) -> DatabaseUrl {
         let mut other = self.clone();
-        other.url.set_path(&format!("/{name}"));
-        other.raw = other.prisma_url();
-        other
+        other.conn.database = name.to_string();
+        other.rebuilt()
     }
 
-    /// The same URL with another working schema.
+    /// The same connection with another working schema.
     pub fn with_schema(&self, schema: &str) -> DatabaseUrl {
         let mut other = self.clone();
         other.schema = schema.to_string();
-        other.raw = other.prisma_url();
-        other
+        other.rebuilt()
     }
 
-    /// The connection URL plus `?schema=`: what Prisma needs to see the same database.
-    fn prisma_url(&self) -> String {
-        let mut url = self.url.clone();
-        url.query_pairs_mut().append_pair("schema", &self.schema);
-        url.to_string()
-    }
-
-    /// The full URL including the password, for handing to a child process through its
-    /// environment. Never print it.
+    /// The effective connection as a URL including the password, without Prisma's parameters,
+    /// for handing to a child process through its environment. Never print it.
     pub fn expose_secret(&self) -> &str {
-        self.url.as_str()
+        &self.secret
     }
 
-    /// The URL as given, with Prisma's parameters (`?schema=`), for handing to Prisma's own
-    /// commands through their environment. Never print it.
+    /// The effective connection as a URL including the password, plus Prisma's parameters and
+    /// `?schema=`, for handing to Prisma's own commands through their environment, so they
+    /// reach the same database. Never print it.
     pub fn expose_prisma_secret(&self) -> &str {
-        &self.raw
+        &self.prisma_secret
     }
 
-    /// Whether the host is this machine: `localhost`, 127.0.0.0/8, `::1` or a Unix socket.
+    /// Whether every host the connection may try is this machine: `localhost`, 127.0.0.0/8,
+    /// `::1` or a Unix socket; a `hostaddr` must be loopback too. Decided from the resolved
+    /// values, before any connection.
     pub fn is_local(&self) -> bool {
-        let socket_param = self
-            .url
-            .query_pairs()
-            .any(|(k, v)| k == "host" && v.starts_with('/'));
-        // `postgresql:` is not a "special" scheme for the URL standard, so IP addresses arrive
-        // as opaque host strings and are parsed here.
-        match self.url.host() {
-            None => true,
-            Some(url::Host::Domain(d)) => {
-                let ip = d
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>();
-                d.is_empty()
-                    || d == "localhost"
-                    || socket_param
-                    || ip.is_ok_and(|ip| ip.is_loopback())
-            }
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        self.conn.targets.iter().all(|t| t.is_local())
+    }
+
+    fn rebuilt(mut self) -> DatabaseUrl {
+        self.secret = self.build(Password::Secret, false);
+        self.prisma_secret = self.build(Password::Secret, true);
+        self
+    }
+
+    /// Writes the resolved connection as a URL libpq, sqlx and Prisma read alike: TCP hosts in
+    /// the authority (`h1:5432,h2:5432`), or, when a Unix socket is among them, `localhost` and
+    /// `?host=`/`?port=` lists; then `hostaddr`, TLS and `application_name`; for Prisma its own
+    /// parameters and `schema`.
+    fn build(&self, password: Password, prisma: bool) -> String {
+        let c = &self.conn;
+        let mut url = format!("postgresql://{}", encode(&c.user, b""));
+        if let Some(secret) = &c.password {
+            url.push(':');
+            url.push_str(&match password {
+                Password::Secret => encode(secret, b""),
+                Password::Redacted => "***".into(),
+            });
         }
+        url.push('@');
+        let mut query: Vec<(&str, String)> = Vec::new();
+        let port = c.targets[0].port;
+        let one_port = c.targets.iter().all(|t| t.port == port);
+        if c.targets.iter().any(|t| t.is_socket()) {
+            url.push_str("localhost");
+            if one_port {
+                url.push_str(&format!(":{port}"));
+            }
+            let hosts: Vec<&str> = c.targets.iter().map(|t| t.host.as_str()).collect();
+            query.push(("host", hosts.join(",")));
+            if !one_port {
+                let ports: Vec<String> = c.targets.iter().map(|t| t.port.to_string()).collect();
+                query.push(("port", ports.join(",")));
+            }
+        } else {
+            let hosts: Vec<String> = c
+                .targets
+                .iter()
+                .map(|t| match t.host.contains(':') {
+                    true => format!("[{}]:{}", t.host, t.port),
+                    false => format!("{}:{}", encode(&t.host, b""), t.port),
+                })
+                .collect();
+            url.push_str(&hosts.join(","));
+        }
+        url.push('/');
+        url.push_str(&encode(&c.database, b""));
+        if c.targets.iter().any(|t| t.addr.is_some()) {
+            let addrs: Vec<String> = c
+                .targets
+                .iter()
+                .map(|t| t.addr.map(|a| a.to_string()).unwrap_or_default())
+                .collect();
+            query.push(("hostaddr", addrs.join(",")));
+        }
+        let mode = ssl_mode_name(c.ssl_mode);
+        if mode != "prefer" {
+            query.push(("sslmode", mode.into()));
+        }
+        for (key, value) in [
+            ("sslrootcert", &c.ssl_root_cert),
+            ("sslcert", &c.ssl_cert),
+            ("sslkey", &c.ssl_key),
+            ("application_name", &c.application_name),
+        ] {
+            if let Some(value) = value {
+                query.push((key, value.clone()));
+            }
+        }
+        if prisma {
+            query.extend(c.prisma_params.iter().map(|(k, v)| (k.as_str(), v.clone())));
+            query.push(("schema", self.schema.clone()));
+        }
+        for (i, (key, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&format!("{key}={}", encode(value, b"/:,")));
+        }
+        url
     }
 }
 
@@ -209,82 +262,43 @@ pub fn redact(url: &Url) -> String {
     shown.to_string()
 }
 
-/// Redacts a string that may not even parse as a URL: everything between `://` and the last `@`
-/// keeps only the user name.
+/// Redacts a URL as given, which may not even parse: everything up to the last `@` keeps only
+/// the user name, and every `password=` parameter's value becomes `***`.
 fn redact_raw(raw: &str) -> String {
-    if let Ok(url) = Url::parse(raw.trim()) {
-        return redact(&url);
-    }
+    let raw = raw.trim();
     let Some((scheme, rest)) = raw.split_once("://") else {
         return "<unparsable>".into();
     };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
+    let (userinfo, rest) = match rest.rsplit_once('@') {
+        Some((info, rest)) => {
+            let user = info.split([':', '/', '?', '#']).next().unwrap_or_default();
+            (format!("{user}:***@"), rest)
         }
-        None => raw.to_string(),
-    }
+        None => (String::new(), rest),
+    };
+    let rest = rest.split('#').next().unwrap_or_default();
+    let shown = match rest.split_once('?') {
+        None => rest.to_string(),
+        Some((before, query)) => {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| {
+                    let key = url::form_urlencoded::parse(pair.as_bytes())
+                        .next()
+                        .map(|(k, _)| k.into_owned())
+                        .unwrap_or_default();
+                    match key == "password" {
+                        true => "password=***".to_string(),
+                        false => pair.to_string(),
+                    }
+                })
+                .collect();
+            format!("{before}?{}", pairs.join("&"))
+        }
+    };
+    format!("{scheme}://{userinfo}{shown}")
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prisma_params_are_removed_and_schema_kept() {
-        let url = DatabaseUrl::parse(
-            "postgresql://app:s3cret@localhost:5432/shop?schema=tenant&connection_limit=5&sslmode=disable&pgbouncer=true",
-            "test",
-        )
-        .unwrap();
-        assert_eq!(url.schema(), "tenant");
-        assert_eq!(
-            url.expose_secret(),
-            "postgresql://app:s3cret@localhost:5432/shop?sslmode=disable"
-        );
-        assert_eq!(
-            url.redacted(),
-            "postgresql://app:***@localhost:5432/shop?sslmode=disable"
-        );
-        assert_eq!(url.database_name(), "shop");
-    }
-
-    #[test]
-    fn default_schema_is_public() {
-        let url = DatabaseUrl::parse("postgres://u@127.0.0.1/db", "test").unwrap();
-        assert_eq!(url.schema(), "public");
-        assert!(url.is_local());
-    }
-
-    #[test]
-    fn bad_urls_are_rejected_without_showing_the_password() {
-        let err =
-            DatabaseUrl::parse("mysql://root:hunter2@localhost/db", "DATABASE_URL").unwrap_err();
-        let message = err.to_string();
-        assert!(message.contains("scheme is `mysql`"), "{message}");
-        assert!(!message.contains("hunter2"), "{message}");
-        let err = DatabaseUrl::parse("postgresql://u:hunter2@host:notaport/db", "x").unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-    }
-
-    #[test]
-    fn password_parameter_is_redacted() {
-        let url = DatabaseUrl::parse("postgresql://u@localhost/db?password=hunter2", "x").unwrap();
-        assert!(!url.redacted().contains("hunter2"));
-        assert!(!format!("{url:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn locality() {
-        let local = |s| DatabaseUrl::parse(s, "x").unwrap().is_local();
-        assert!(local("postgresql://u@localhost/db"));
-        assert!(local("postgresql://u@127.0.0.2/db"));
-        assert!(local("postgresql://u@[::1]/db"));
-        assert!(local(
-            "postgresql://u@localhost/db?host=/var/run/postgresql"
-        ));
-        assert!(!local("postgresql://u@db.example.com/db"));
-        assert!(!local("postgresql://u@10.0.0.5/db"));
-    }
-}
+#[path = "url_tests.rs"]
+mod tests;
