@@ -23,7 +23,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 pub use apply::{Removed, apply};
-pub use plan::{Candidate, Decision, Policy, plan};
+pub use plan::{Candidate, Decision, Policy, SAFETY_MAX_AGE_DAYS, SAFETY_REASONS, plan};
 
 use super::SnapshotError;
 
