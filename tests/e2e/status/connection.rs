@@ -1,4 +1,5 @@
-//! Which database and schema status reads: `?schema=` in the URL, `DIRECT_URL` from `.env`.
+//! Which database and schema status reads: `?schema=` in the URL, `DIRECT_URL` from `.env`, and
+//! a malformed `.env` reported without its secret.
 
 use crate::support::{TempProject, TestDb};
 
@@ -48,5 +49,27 @@ async fn url_from_direct_url_in_env_file() {
         run.stdout().contains("from DIRECT_URL in .env"),
         "{}",
         run.stdout()
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_env_file_is_named_by_line_without_its_secret() {
+    let project = TempProject::new();
+    std::fs::write(
+        project.root.join(".env"),
+        "PORT=3000\nDATABASE_URL=\"postgresql://postgres:s3cretPW@localhost/app\n",
+    )
+    .unwrap();
+    let run = project.xtask_with_env(&["status"], &[]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("error: cannot read ")
+            && stderr.contains(".env: line 2 is not KEY=VALUE"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("s3cretPW") && !run.stdout().contains("s3cretPW"),
+        "{stderr}"
     );
 }

@@ -67,9 +67,9 @@ fn read_env_file(path: &Utf8Path) -> Result<Vec<(String, String)>, DatabaseError
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let to_error = |source| DatabaseError::EnvFile {
+    let to_error = |error| DatabaseError::EnvFile {
         path: path.to_owned(),
-        source,
+        problem: env_problem(path, &error),
     };
     dotenvy::from_path_iter(path)
         .map_err(to_error)?
@@ -77,9 +77,48 @@ fn read_env_file(path: &Utf8Path) -> Result<Vec<(String, String)>, DatabaseError
         .collect()
 }
 
+/// What is wrong with a `.env` file, without its text: dotenvy's parse error carries the line
+/// itself, which usually holds a password, so only its number is given.
+fn env_problem(path: &Utf8Path, error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::LineParse(line, index) => {
+            let number = std::fs::read_to_string(path).ok().and_then(|text| {
+                let start = text.find(line.as_str())?;
+                Some(text[..start].matches('\n').count() + 1)
+            });
+            match number {
+                Some(n) => format!("line {n} is not KEY=VALUE (at character {})", index + 1),
+                None => "a line is not KEY=VALUE".to_string(),
+            }
+        }
+        dotenvy::Error::Io(e) => e.to_string(),
+        _ => "it cannot be parsed".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_env_line_is_named_by_number_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join(".env");
+        std::fs::write(
+            &path,
+            "# the app\nPORT=3000\nDATABASE_URL=\"postgresql://postgres:s3cretPW@localhost/app\n",
+        )
+        .unwrap();
+        let error = read_env_file(&path).unwrap_err();
+        let text = format!("{error} {:?}", std::error::Error::source(&error));
+        assert!(!text.contains("s3cretPW"), "{text}");
+        assert!(
+            error
+                .to_string()
+                .ends_with(".env: line 3 is not KEY=VALUE (at character 60)"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn lookup_order_environment_then_env_files() {

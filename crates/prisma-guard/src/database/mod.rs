@@ -62,14 +62,14 @@ pub enum DatabaseError {
         /// The parameter's name.
         name: String,
     },
-    /// A `.env` file exists but cannot be read or parsed.
-    #[error("cannot read {path}")]
+    /// A `.env` file exists but cannot be read or parsed. The problem names the line by its
+    /// number, never its text: a `.env` line usually holds a password.
+    #[error("cannot read {path}: {problem}")]
     EnvFile {
         /// The file.
         path: Utf8PathBuf,
-        /// The parse or I/O error.
-        #[source]
-        source: dotenvy::Error,
+        /// What is wrong, e.g. `line 3 is not KEY=VALUE (at character 14)`.
+        problem: String,
     },
     /// The server could not be reached, refused the login, or the database does not exist.
     #[error("cannot connect to {redacted}: {reason}")]
