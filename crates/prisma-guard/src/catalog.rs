@@ -57,6 +57,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Primary key columns in key order; empty when the table has none.
     pub primary_key: Vec<String>,
+    /// The other unique keys (unique constraints and unique indexes without a predicate or an
+    /// expression — what Prisma's `@unique` and `@@unique` create), by index name; each in key
+    /// order.
+    #[serde(default)]
+    pub unique_keys: Vec<Vec<String>>,
     /// Foreign keys, by constraint name.
     pub foreign_keys: Vec<ForeignKey>,
     /// The table's data on disk in bytes, heap plus TOAST (`pg_relation_size` of each; indexes
@@ -107,7 +112,7 @@ struct KeyRow {
 
 /// Lists the tables of `schema` with columns and keys, ordered by name.
 ///
-/// Three catalog queries whatever the number of tables. Errors: the driver's error when a query
+/// Three catalog queries whatever the number of tables (keys: primary, foreign and unique in one). Errors: the driver's error when a query
 /// fails (for example on a server older than PostgreSQL 10, which lacks `attidentity`).
 pub async fn tables(conn: &mut PgConnection, schema: &str) -> Result<Vec<Table>, sqlx::Error> {
     let rows: Vec<TableRow> = sqlx::query_as(
@@ -152,7 +157,19 @@ pub async fn tables(conn: &mut PgConnection, schema: &str) -> Result<Vec<Table>,
          LEFT JOIN pg_class rc ON rc.oid = k.confrelid
          LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
          WHERE n.nspname = $1 AND k.contype IN ('p', 'f')
-         ORDER BY c.relname, k.conname",
+         UNION ALL
+         SELECT c.relname, ic.relname, 'u',
+                array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o)
+                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n
+                      ORDER BY u.o),
+                NULL, NULL, NULL
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND i.indisunique AND NOT i.indisprimary AND i.indisvalid
+           AND i.indpred IS NULL AND i.indexprs IS NULL
+         ORDER BY 1, 2",
     )
     .bind(schema)
     .fetch_all(&mut *conn)
@@ -182,6 +199,11 @@ fn assemble(schema: &str, row: TableRow, columns: &[ColumnRow], keys: &[KeyRow])
         .find(|k| k.kind == "p")
         .map(|k| k.columns.clone())
         .unwrap_or_default();
+    let unique_keys = keys
+        .iter()
+        .filter(|k| k.kind == "u")
+        .map(|k| k.columns.clone())
+        .collect();
     let foreign_keys = keys
         .iter()
         .filter(|k| k.kind == "f")
@@ -198,6 +220,7 @@ fn assemble(schema: &str, row: TableRow, columns: &[ColumnRow], keys: &[KeyRow])
         name: row.name,
         columns,
         primary_key,
+        unique_keys,
         foreign_keys,
         estimated_bytes: row.estimated_bytes,
     }

@@ -1,5 +1,5 @@
 //! `--mode merge|upsert|replace`: merging twice, upsert overwriting by key, replace deleting
-//! first and refusing a referenced table, and an unknown mode.
+//! first and refusing a referenced table, an unknown mode, and tables without a primary key.
 
 use super::{SEED_ROWS, Scenario, entry, int, mentions, table_names};
 use crate::support::TempProject;
@@ -100,4 +100,75 @@ fn unknown_mode_is_a_usage_error() {
     let run = project.xtask_with_env(&["restore", "--mode", "sideways", "--yes"], &[]);
     run.assert_code(2);
     assert!(run.stderr().contains("sideways"), "{}", run.stderr());
+}
+
+#[tokio::test]
+async fn tables_without_a_primary_key_are_matched_by_a_unique_key_or_refused() {
+    use crate::support::{TempProject, TestDb};
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.deploy(&project.migrations(), 7).await;
+    db.execute(
+        "CREATE TABLE log (at int, line text);
+         INSERT INTO log VALUES (1, 'a'), (2, 'b'), (3, 'c');
+         CREATE TABLE setting (name text NOT NULL, value text);
+         CREATE UNIQUE INDEX setting_name_key ON setting (name);
+         INSERT INTO setting VALUES ('theme', 'dark'), ('lang', 'en'), ('tz', 'utc');",
+    )
+    .await;
+    project
+        .xtask(&db, &["snapshot", "--tables", "log,setting"])
+        .assert_code(0);
+    let count = |table: &'static str| {
+        let db = &db;
+        async move {
+            db.scalar::<i64>(&format!("SELECT count(*) FROM {table}"))
+                .await
+        }
+    };
+    let restore = |args: &[&str]| {
+        let mut all = vec![
+            "restore",
+            "--strategy",
+            "map",
+            "--yes",
+            "--no-safety-snapshot",
+        ];
+        all.extend_from_slice(args);
+        project.xtask(&db, &all)
+    };
+
+    // No key and rows already there: merge and upsert would double them.
+    for mode in ["merge", "upsert"] {
+        let run = restore(&["--tables", "log", "--mode", mode]);
+        run.assert_code(1);
+        let stderr = run.stderr();
+        assert!(
+            stderr.starts_with(&format!(
+                "error: table log has no primary key or unique constraint and already holds rows: {mode} cannot tell"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--exclude log"), "{stderr}");
+        assert_eq!(count("log").await, 3);
+    }
+    // Emptied, it is simply loaded.
+    db.execute("DELETE FROM log").await;
+    restore(&["--tables", "log"]).assert_code(0);
+    assert_eq!(count("log").await, 3);
+
+    // A unique key stands in for the primary key: merge keeps, upsert overwrites, no duplicates.
+    db.execute("UPDATE setting SET value = 'light' WHERE name = 'theme'")
+        .await;
+    restore(&["--tables", "setting"]).assert_code(0);
+    assert_eq!(count("setting").await, 3);
+    let theme: String = db
+        .scalar("SELECT value FROM setting WHERE name = 'theme'")
+        .await;
+    assert_eq!(theme, "light", "merge leaves existing rows alone");
+    restore(&["--tables", "setting", "--mode", "upsert"]).assert_code(0);
+    assert_eq!(count("setting").await, 3);
+    let theme: String = db
+        .scalar("SELECT value FROM setting WHERE name = 'theme'")
+        .await;
+    assert_eq!(theme, "dark", "upsert overwrites through the unique key");
 }

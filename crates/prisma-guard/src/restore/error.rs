@@ -197,6 +197,18 @@ pub enum RestoreError {
         /// The tables missing, comma-separated.
         tables: String,
     },
+    /// `merge`/`upsert` into a table that has no primary key or unique key and already holds
+    /// rows: nothing tells the snapshot's rows from its own.
+    #[error(
+        "table {table} has no primary key or unique constraint and already holds rows: {} cannot tell the snapshot's rows from its own and would insert them a second time",
+        mode.label()
+    )]
+    NoKey {
+        /// The table.
+        table: String,
+        /// The mode asked for.
+        mode: crate::restore::Mode,
+    },
     /// `rollback` to a snapshot of another database (or schema) without `--force`.
     #[error(
         "the snapshot was taken of database {source_database} (schema {source_schema}), not of {target_database} (schema {target_schema}); rolling back would replace this schema with that one's"
@@ -273,6 +285,9 @@ impl crate::error::Hint for RestoreError {
             ),
             RestoreError::Incomplete { .. } => format!(
                 "{UNCHANGED}; roll back to a snapshot of the whole database (`prisma-guard snapshots` lists them), or restore this one with `prisma-guard restore`"
+            ),
+            RestoreError::NoKey { table, .. } => format!(
+                "{UNCHANGED}; empty the table first (the restore then loads it), use --mode replace, or leave it out with --exclude {table}"
             ),
             RestoreError::OtherDatabase { .. } => format!(
                 "{UNCHANGED}; check which database you meant (`prisma-guard snapshots show ID` names the snapshot's), or pass --force to roll back to it anyway"

@@ -75,15 +75,19 @@ pub(super) fn insert_sql(mode: Mode, index: usize, table: &TablePlan) -> String 
     }));
     let parents = parents_exist(&table.parents, |c| format!("src.{}", quote_ident(c)));
     let key = list(table.primary_key.iter().map(|c| quote_ident(c)));
+    let conflict_key = list(table.conflict_key.iter().map(|c| quote_ident(c)));
     let updates: Vec<String> = table
         .kept
         .iter()
-        .filter(|k| !table.primary_key.contains(&k.name))
+        .filter(|k| !table.conflict_key.contains(&k.name))
         .map(|k| format!("{0} = EXCLUDED.{0}", quote_ident(&k.name)))
         .collect();
     let conflict = match mode {
-        Mode::Upsert if !table.primary_key.is_empty() && !updates.is_empty() => {
-            format!("ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "))
+        Mode::Upsert if !table.conflict_key.is_empty() && !updates.is_empty() => {
+            format!(
+                "ON CONFLICT ({conflict_key}) DO UPDATE SET {}",
+                updates.join(", ")
+            )
         }
         _ => "ON CONFLICT DO NOTHING".into(),
     };

@@ -10,6 +10,7 @@ use super::insert::{cast, insert_sql, keys_name, parents_exist, staging_name};
 use super::report::TableResult;
 use super::{is_empty, list, parents_restored_whole, table_error};
 use crate::error::QueryError;
+use crate::restore::Mode;
 use crate::restore::RestoreError;
 use crate::restore::plan::{ForeignKeyPlan, RestorePlan, TablePlan};
 use crate::sql::quote_ident;
@@ -80,6 +81,15 @@ async fn restore_table(
         }
     }
 
+    // Without a key, ON CONFLICT never fires: the snapshot's rows would be added beside the
+    // table's own (issue 15, #11).
+    let matches_rows = matches!(plan.mode, Mode::Merge | Mode::Upsert);
+    if matches_rows && table.conflict_key.is_empty() && !is_empty(conn, table).await? {
+        return Err(RestoreError::NoKey {
+            table: table.name.clone(),
+            mode: plan.mode,
+        });
+    }
     let staging = staging_name(index);
     let columns = list(
         table

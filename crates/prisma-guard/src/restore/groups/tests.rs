@@ -28,6 +28,7 @@ fn table(name: &str, columns: &[(&str, &str)]) -> Table {
         name: name.into(),
         columns: columns.iter().map(|(n, t)| column(n, t)).collect(),
         primary_key: vec!["id".into()],
+        unique_keys: Vec::new(),
         foreign_keys: Vec::new(),
         estimated_bytes: 0,
     }

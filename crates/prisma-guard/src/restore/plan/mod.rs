@@ -49,7 +49,8 @@ use crate::snapshot::Manifest;
 pub enum Mode {
     /// Insert rows whose key is absent; never touch existing rows (`ON CONFLICT DO NOTHING`).
     Merge,
-    /// Overwrite rows with the same primary key (`ON CONFLICT (pk) DO UPDATE`).
+    /// Overwrite rows with the same key (`ON CONFLICT (key) DO UPDATE`: the primary key, else a
+    /// unique key).
     Upsert,
     /// Delete the selected tables' rows (those the row filter selects) first, children first.
     Replace,

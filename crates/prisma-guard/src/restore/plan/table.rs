@@ -69,6 +69,10 @@ pub struct TablePlan {
     pub parents: Vec<ForeignKeyPlan>,
     /// The live primary key (empty: none).
     pub primary_key: Vec<String>,
+    /// The key rows are matched on (`ON CONFLICT (…)`): the primary key, else the first unique
+    /// key whose columns are all NOT NULL, else the first unique key; empty when the table has
+    /// none, and then `merge` and `upsert` refuse a table that already holds rows.
+    pub conflict_key: Vec<String>,
     /// The live columns fed by a sequence (serial or identity), moved past the restored keys.
     pub sequences: Vec<String>,
     /// The live columns equal the snapshot's (names, order, types): the rows can be copied
@@ -179,6 +183,7 @@ pub(super) fn table_plan(
         deferred: Vec::new(),
         parents,
         primary_key: table.primary_key.clone(),
+        conflict_key: conflict_key(table),
         sequences,
         exact,
         nullable: table
@@ -196,4 +201,22 @@ pub(super) fn table_plan(
         }
     }
     plan
+}
+
+/// The key a restore matches rows on (see [`TablePlan::conflict_key`]).
+fn conflict_key(table: &Table) -> Vec<String> {
+    if !table.primary_key.is_empty() {
+        return table.primary_key.clone();
+    }
+    let not_null = |key: &&Vec<String>| {
+        key.iter()
+            .all(|name| table.column(name).is_some_and(|c| !c.nullable))
+    };
+    table
+        .unique_keys
+        .iter()
+        .find(not_null)
+        .or(table.unique_keys.first())
+        .cloned()
+        .unwrap_or_default()
 }

@@ -43,6 +43,7 @@ fn table(name: &str, columns: &[&str], foreign_keys: Vec<ForeignKey>) -> Table {
         name: name.into(),
         columns: columns.iter().map(|c| column(c)).collect(),
         primary_key: vec!["id".into()],
+        unique_keys: Vec::new(),
         foreign_keys,
         estimated_bytes: 0,
     }
