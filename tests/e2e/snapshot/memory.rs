@@ -22,6 +22,18 @@ fn peak_rss_kib(mut child: std::process::Child) -> (std::process::ExitStatus, u6
     }
 }
 
+/// Peak resident memory of one `snapshot --jobs 1` of `db`, in KiB.
+fn snapshot_peak_kib(project: &TempProject, db: &TestDb) -> u64 {
+    let child = project
+        .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (status, peak) = peak_rss_kib(child);
+    assert!(status.success());
+    peak
+}
+
 #[tokio::test]
 async fn memory_stays_flat_as_tables_grow() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
@@ -32,13 +44,7 @@ async fn memory_stays_flat_as_tables_grow() {
              SELECT g AS id, md5(g::text) AS payload, now() AS at FROM generate_series(1, {rows}) g"
         ))
         .await;
-        let child = project
-            .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let (status, peak) = peak_rss_kib(child);
-        assert!(status.success());
+        let peak = snapshot_peak_kib(&project, &db);
         assert_eq!(
             project
                 .snapshots()
@@ -69,28 +75,18 @@ async fn memory_stays_flat_as_tables_grow() {
 async fn a_huge_row_is_not_copied_on_its_way_to_the_file() {
     const ROW_MIB: u64 = 64;
     let (project, db) = (TempProject::new(), TestDb::new().await);
-    let snapshot_peak = |project: &TempProject, db: &TestDb| {
-        let child = project
-            .command(&["snapshot", "--jobs", "1"], &[("DATABASE_URL", &db.url())])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let (status, peak) = peak_rss_kib(child);
-        assert!(status.success());
-        peak
-    };
     db.execute(
         "CREATE TABLE blob (id int PRIMARY KEY, body text); INSERT INTO blob VALUES (1, 'x')",
     )
     .await;
-    let small = snapshot_peak(&project, &db);
+    let small = snapshot_peak_kib(&project, &db);
     // Random hex, so that neither the server's TOAST nor zstd makes it small.
     db.execute(&format!(
         "UPDATE blob SET body = (SELECT string_agg(md5(random()::text), '') \
          FROM generate_series(1, {ROW_MIB} * 1024 * 1024 / 32))"
     ))
     .await;
-    let big = snapshot_peak(&project, &db);
+    let big = snapshot_peak_kib(&project, &db);
     let extra_mib = big.saturating_sub(small) / 1024;
     eprintln!(
         "peak RSS: {small} KiB with a 1-byte row, {big} KiB with a {ROW_MIB} MiB row (+{extra_mib} MiB)"
