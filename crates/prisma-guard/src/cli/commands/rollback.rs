@@ -62,7 +62,7 @@ pub(crate) async fn run(
     rollback::check_source(&snapshot.manifest, &url, args.force)?;
     let plan = rollback::prepare(&url, snapshot, &project.migrations_dir()).await?;
     let plan_text =
-        render::restore::rollback_plan_text(&plan, &url, chrono::Utc::now(), args.dry_run);
+        render::rollback::rollback_plan_text(&plan, &url, chrono::Utc::now(), args.dry_run);
     if args.json {
         printer.err(format_args!("{plan_text}"))?;
     } else {
@@ -83,7 +83,7 @@ pub(crate) async fn run(
     let options = super::run_options(project, args.dry_run, !args.no_safety_snapshot);
     let (report, safety) = rollback::run(&url, &plan, &options).await?;
     if args.json {
-        printer.line(render::restore::rollback_json(
+        printer.line(render::rollback::rollback_json(
             &plan,
             &url,
             &report,
@@ -92,7 +92,7 @@ pub(crate) async fn run(
     } else {
         printer.out(format_args!(
             "\n{}",
-            render::restore::rollback_report_text(&report, safety.as_ref())
+            render::rollback::rollback_report_text(&report, safety.as_ref())
         ))?;
     }
     Ok(ExitCode::SUCCESS)
