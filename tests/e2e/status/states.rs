@@ -151,13 +151,17 @@ async fn rolled_back_then_reapplied() {
         .xtask(&db, &["status", "--check"])
         .assert_code(PENDING);
 
+    // Fixed and deployed again: Prisma's diagnosis compares the file with the first row by
+    // started_at, the rolled-back one included (prisma/prisma#9829), so it is edited.
     project.add_migration(name, "ALTER TABLE \"User\" ADD COLUMN \"x\" INT;");
     let report = db.deploy(&project.migrations(), 8).await;
     assert_eq!(report.applied, [name]);
     let json = project.xtask(&db, &["status", "--json"]).json();
-    assert_eq!(state_of(&json, name), "applied");
+    assert_eq!(state_of(&json, name), "edited");
     assert_eq!(json["migrations"][7]["attempts"], 2);
-    project.xtask(&db, &["status", "--check"]).assert_code(0);
+    project
+        .xtask(&db, &["status", "--check"])
+        .assert_code(PROBLEMS);
 }
 
 #[tokio::test]

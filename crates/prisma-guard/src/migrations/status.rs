@@ -1,10 +1,14 @@
 //! The comparison of local migrations with `_prisma_migrations`, as Prisma Migrate makes it.
 //!
-//! Per migration, from the rows with its name: **pending** — none; **rolled back** — only
-//! rolled-back rows (Prisma applies it again); **failed** — a row with neither `finished_at` nor
-//! `rolled_back_at`; **applied** — a finished row that is not rolled back; **edited** — applied,
-//! but the file no longer matches the checksum of the earliest row that is not rolled back. A
-//! name with live rows and no folder is **missing locally**. Pending and missing together: the
+//! Per migration, from the rows with its name, in this precedence (failed, then edited, then
+//! rolled back, then applied): **failed** — a row with neither `finished_at` nor `rolled_back_at` (it blocks
+//! `migrate deploy` with P3009, so it wins over everything, also for a name with no folder);
+//! **edited** — applied, but the file does not match the checksum of the *first* row of that
+//! name by `started_at`, rolled-back rows included, as Prisma's diagnosis compares it
+//! (prisma/prisma#9829: rolled back with an old checksum and re-applied after an edit is
+//! edited); **rolled back** — only rolled-back rows (Prisma applies it again); **applied** — a
+//! finished row that is not rolled back; **pending** — no row. A name with rows (any, rolled back
+//! too) and no folder is **missing locally** (or failed). Pending and missing together: the
 //! histories **diverge**.
 
 use chrono::{DateTime, Utc};
@@ -122,7 +126,7 @@ pub fn compare(local: &[LocalMigration], rows: Option<&[MigrationRow]>) -> Statu
         .map(|migration| local_status(migration, all_rows))
         .collect();
     let mut missing: Vec<&MigrationRow> = Vec::new();
-    for row in all_rows.iter().filter(|r| r.rolled_back_at.is_none()) {
+    for row in all_rows {
         let known = local.iter().any(|m| m.name == row.migration_name)
             || missing
                 .iter()
@@ -131,17 +135,24 @@ pub fn compare(local: &[LocalMigration], rows: Option<&[MigrationRow]>) -> Statu
             missing.push(row);
         }
     }
-    migrations.extend(missing.into_iter().map(|row| {
+    migrations.extend(missing.into_iter().map(|first| {
+        let rows: Vec<&MigrationRow> = all_rows
+            .iter()
+            .filter(|r| r.migration_name == first.migration_name)
+            .collect();
+        let failed = rows.iter().find(|r| is_failed(r));
+        let live = rows.iter().find(|r| r.rolled_back_at.is_none());
         MigrationStatus {
-            name: row.migration_name.clone(),
-            state: MigrationState::MissingLocally,
-            applied_at: row.finished_at,
+            name: first.migration_name.clone(),
+            state: if failed.is_some() {
+                MigrationState::Failed
+            } else {
+                MigrationState::MissingLocally
+            },
+            applied_at: live.and_then(|r| r.finished_at),
             local_checksum: None,
-            recorded_checksum: Some(row.checksum.clone()),
-            attempts: all_rows
-                .iter()
-                .filter(|r| r.migration_name == row.migration_name)
-                .count(),
+            recorded_checksum: Some(first.checksum.clone()),
+            attempts: rows.len(),
         }
     }));
     let divergence = diverges(&migrations).then(|| Divergence {
@@ -159,19 +170,19 @@ fn local_status(migration: &LocalMigration, all_rows: &[MigrationRow]) -> Migrat
         .iter()
         .filter(|r| r.migration_name == migration.name)
         .collect();
-    // Rows are ordered by started_at, so the first live row is the earliest.
+    // Rows are ordered by started_at: the first row is the one Prisma's diagnosis compares the
+    // file with, rolled back or not (prisma/prisma#9829).
     let live = rows.iter().find(|r| r.rolled_back_at.is_none());
-    let failed = rows
-        .iter()
-        .find(|r| r.finished_at.is_none() && r.rolled_back_at.is_none());
-    let (state, row) = match (failed, live) {
-        (Some(row), _) => (MigrationState::Failed, Some(*row)),
-        (None, Some(row)) if migration.matches(&row.checksum) => {
-            (MigrationState::Applied, Some(*row))
+    let failed = rows.iter().find(|r| is_failed(r));
+    let first = rows.first();
+    let (state, row) = match (failed, live, first) {
+        (Some(row), _, _) => (MigrationState::Failed, Some(*row)),
+        (None, Some(_), Some(first)) if !migration.matches(&first.checksum) => {
+            (MigrationState::Edited, Some(*first))
         }
-        (None, Some(row)) => (MigrationState::Edited, Some(*row)),
-        (None, None) if rows.is_empty() => (MigrationState::Pending, None),
-        (None, None) => (MigrationState::RolledBack, rows.last().copied()),
+        (None, Some(row), _) => (MigrationState::Applied, Some(*row)),
+        (None, None, _) if rows.is_empty() => (MigrationState::Pending, None),
+        (None, None, _) => (MigrationState::RolledBack, rows.last().copied()),
     };
     MigrationStatus {
         name: migration.name.clone(),
@@ -183,6 +194,11 @@ fn local_status(migration: &LocalMigration, all_rows: &[MigrationRow]) -> Migrat
         recorded_checksum: row.map(|r| r.checksum.clone()),
         attempts: rows.len(),
     }
+}
+
+/// Started and neither finished nor rolled back.
+fn is_failed(row: &MigrationRow) -> bool {
+    row.finished_at.is_none() && row.rolled_back_at.is_none()
 }
 
 fn diverges(migrations: &[MigrationStatus]) -> bool {
@@ -282,7 +298,19 @@ mod tests {
     }
 
     #[test]
-    fn rolled_back_then_reapplied_uses_the_live_row() {
+    fn rolled_back_then_reapplied_unchanged_is_applied() {
+        let mut first = row("1_a", "a", 1);
+        first.finished_at = None;
+        first.rolled_back_at = Some(first.started_at);
+        let report = compare(&[local("1_a", "a")], Some(&[first, row("1_a", "a", 2)]));
+        assert_eq!(states(&report), [("1_a", MigrationState::Applied)]);
+        assert_eq!(report.migrations[0].attempts, 2);
+    }
+
+    #[test]
+    fn rolled_back_then_edited_and_reapplied_is_edited_as_prisma_says() {
+        // prisma/prisma#9829: the diagnosis compares the file with the first row by started_at,
+        // rolled-back rows included.
         let mut first = row("1_a", "a-broken", 1);
         first.finished_at = None;
         first.rolled_back_at = Some(first.started_at);
@@ -290,8 +318,11 @@ mod tests {
             &[local("1_a", "a-fixed")],
             Some(&[first, row("1_a", "a-fixed", 2)]),
         );
-        assert_eq!(states(&report), [("1_a", MigrationState::Applied)]);
-        assert_eq!(report.migrations[0].attempts, 2);
+        assert_eq!(states(&report), [("1_a", MigrationState::Edited)]);
+        assert_eq!(
+            report.migrations[0].recorded_checksum.as_deref(),
+            Some(checksum::compute(b"a-broken").as_str())
+        );
     }
 
     #[test]
@@ -331,11 +362,32 @@ mod tests {
     }
 
     #[test]
-    fn rolled_back_rows_without_folder_are_ignored() {
+    fn rolled_back_rows_without_folder_are_missing_locally() {
         let mut gone = row("2_gone", "g", 2);
         gone.rolled_back_at = Some(gone.started_at);
         let report = compare(&[local("1_a", "a")], Some(&[row("1_a", "a", 1), gone]));
-        assert_eq!(states(&report), [("1_a", MigrationState::Applied)]);
-        assert!(!report.has_problems());
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Applied),
+                ("2_gone", MigrationState::MissingLocally)
+            ]
+        );
+        assert!(report.migrations[1].applied_at.is_none());
+    }
+
+    #[test]
+    fn a_failed_row_without_folder_is_failed() {
+        let mut failed = row("2_gone", "g", 2);
+        failed.finished_at = None;
+        let report = compare(&[local("1_a", "a")], Some(&[row("1_a", "a", 1), failed]));
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Applied),
+                ("2_gone", MigrationState::Failed)
+            ]
+        );
+        assert!(report.has_problems());
     }
 }
