@@ -93,11 +93,35 @@ async fn no_migrations_folder() {
 async fn migration_folder_without_script() {
     let (project, db) = (TempProject::new(), TestDb::new().await);
     std::fs::create_dir(project.migrations_dir().join("20240801000000_empty")).unwrap();
+    // As `prisma migrate status`: listed (pending), warned about with P3015, the rest reported.
     let run = project.xtask(&db, &["status"]);
+    run.assert_code(0);
+    let (stdout, stderr) = (run.stdout(), run.stderr());
+    assert!(stdout.contains("20240801000000_empty"), "{stdout}");
+    assert!(stdout.contains("20240105093000_init"), "{stdout}");
+    assert!(
+        stderr.contains("warning: migration folder 20240801000000_empty has no migration.sql: `prisma migrate deploy` stops there (P3015)"),
+        "{stderr}"
+    );
+    let json = project.xtask(&db, &["status", "--json"]).json();
+    let empty = json["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "20240801000000_empty")
+        .unwrap()
+        .clone();
+    assert_eq!(empty["state"], "pending");
+    project.xtask(&db, &["status", "--check"]).assert_code(11);
+    // The built-in deploy still refuses it, as Prisma's does.
+    let run = project.xtask(
+        &db,
+        &["pre-migrate", "--apply", "--migrate-command", "builtin"],
+    );
     run.assert_code(1);
     assert!(
         run.stderr()
-            .starts_with("error: migration folder 20240801000000_empty has no migration.sql"),
+            .contains("migration folder 20240801000000_empty has no migration.sql"),
         "{}",
         run.stderr()
     );

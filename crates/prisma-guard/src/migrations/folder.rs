@@ -1,7 +1,9 @@
 //! The local migrations folder: `<prisma-dir>/migrations/<name>/migration.sql`.
 //!
 //! As in Prisma, every sub-folder is a migration, ordered by folder name; files beside them
-//! (`migration_lock.toml`) are ignored, and a folder without `migration.sql` is an error.
+//! (`migration_lock.toml`) are ignored. A folder without `migration.sql` is listed apart by
+//! [`read_listing`] (Prisma's `migrate status` lists it; `migrate deploy` stops there with P3015)
+//! and is an error for [`read_folder`], which what applies migrations uses.
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -65,11 +67,35 @@ impl LocalMigration {
     }
 }
 
+/// The migrations folder as Prisma lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    /// The migrations with a migration.sql, ordered by name.
+    pub migrations: Vec<LocalMigration>,
+    /// The sub-folders without migration.sql, ordered by name.
+    pub without_script: Vec<String>,
+}
+
 /// Reads every migration under `dir` (the `migrations` folder itself), ordered by name.
 ///
 /// Errors: [`FolderError::Missing`] when `dir` is not a folder, [`FolderError::NoScript`] for a
 /// sub-folder without migration.sql, [`FolderError::Read`] for I/O failures.
 pub fn read_folder(dir: &Utf8Path) -> Result<Vec<LocalMigration>, FolderError> {
+    let listing = read_listing(dir)?;
+    match listing.without_script.into_iter().next() {
+        Some(name) => Err(FolderError::NoScript {
+            path: dir.join(&name).join("migration.sql"),
+            name,
+        }),
+        None => Ok(listing.migrations),
+    }
+}
+
+/// [`read_folder`], but a sub-folder without migration.sql is listed in
+/// [`Listing::without_script`] instead of failing, as `prisma migrate status` lists it.
+///
+/// Errors: [`FolderError::Missing`], [`FolderError::Read`].
+pub fn read_listing(dir: &Utf8Path) -> Result<Listing, FolderError> {
     if !dir.is_dir() {
         return Err(FolderError::Missing {
             path: dir.to_owned(),
@@ -87,23 +113,20 @@ pub fn read_folder(dir: &Utf8Path) -> Result<Vec<LocalMigration>, FolderError> {
         }
     }
     names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            let script_path = dir.join(&name).join("migration.sql");
-            if !script_path.is_file() {
-                return Err(FolderError::NoScript {
-                    name,
-                    path: script_path,
-                });
-            }
-            let script = std::fs::read(&script_path).map_err(read_err(&script_path))?;
-            Ok(LocalMigration {
-                checksum: checksum::compute(&script),
-                name,
-                script_path,
-                script,
-            })
-        })
-        .collect()
+    let mut listing = Listing::default();
+    for name in names {
+        let script_path = dir.join(&name).join("migration.sql");
+        if !script_path.is_file() {
+            listing.without_script.push(name);
+            continue;
+        }
+        let script = std::fs::read(&script_path).map_err(read_err(&script_path))?;
+        listing.migrations.push(LocalMigration {
+            checksum: checksum::compute(&script),
+            name,
+            script_path,
+            script,
+        });
+    }
+    Ok(listing)
 }

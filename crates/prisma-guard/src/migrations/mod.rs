@@ -14,8 +14,8 @@ pub mod status;
 pub mod table;
 
 pub use deploy::{DeployError, DeployOptions, DeployReport, deploy};
-pub use folder::{FolderError, LocalMigration, read_folder};
-pub use status::{MigrationState, MigrationStatus, StatusReport, compare};
+pub use folder::{FolderError, Listing, LocalMigration, read_folder, read_listing};
+pub use status::{MigrationState, MigrationStatus, StatusReport, compare, compare_listing};
 pub use table::{MigrationRow, TableError, read_table};
 
 use camino::Utf8Path;
@@ -45,16 +45,17 @@ impl crate::error::Hint for StatusError {
 ///
 /// The folder is read (and every file hashed) on a blocking thread while the table is queried.
 /// Reads only: the table is queried inside a `READ ONLY` transaction, so `status` can never
-/// write. Errors: [`StatusError::Folder`] (no folder, a folder without migration.sql, unreadable
-/// file), [`StatusError::Table`] (query failure).
+/// write. A folder without migration.sql is reported, not an error ([`compare_listing`]).
+/// Errors: [`StatusError::Folder`] (no folder, an unreadable file), [`StatusError::Table`]
+/// (query failure).
 pub async fn status(
     conn: &mut PgConnection,
     migrations_dir: &Utf8Path,
     schema: &str,
 ) -> Result<StatusReport, StatusError> {
     let dir = migrations_dir.to_owned();
-    let folder = tokio::task::spawn_blocking(move || read_folder(&dir));
+    let folder = tokio::task::spawn_blocking(move || read_listing(&dir));
     let rows = read_table(conn, schema).await;
-    let local = folder.await.expect("reading the folder does not panic")?;
-    Ok(compare(&local, rows?.as_deref()))
+    let listing = folder.await.expect("reading the folder does not panic")?;
+    Ok(compare_listing(&listing, rows?.as_deref()))
 }

@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{LocalMigration, MigrationRow};
+use super::{Listing, LocalMigration, MigrationRow};
 
 /// The state of one migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,6 +94,9 @@ pub struct StatusReport {
     pub migrations: Vec<MigrationStatus>,
     /// Set when the histories diverge.
     pub divergence: Option<Divergence>,
+    /// Migration folders without migration.sql (also listed in `migrations`): `prisma migrate
+    /// deploy` stops at the first with P3015.
+    pub without_script: Vec<String>,
 }
 
 impl StatusReport {
@@ -107,9 +110,12 @@ impl StatusReport {
         self.migrations.iter().filter(|m| m.state.is_unapplied())
     }
 
-    /// Whether any migration is failed, edited or missing locally, or the histories diverge.
+    /// Whether any migration is failed, edited or missing locally, a folder has no
+    /// migration.sql, or the histories diverge.
     pub fn has_problems(&self) -> bool {
-        self.divergence.is_some() || self.migrations.iter().any(|m| m.state.is_problem())
+        self.divergence.is_some()
+            || !self.without_script.is_empty()
+            || self.migrations.iter().any(|m| m.state.is_problem())
     }
 
     /// How many migrations are in `state`.
@@ -162,7 +168,57 @@ pub fn compare(local: &[LocalMigration], rows: Option<&[MigrationRow]>) -> Statu
         migrations_table: rows.is_some(),
         migrations,
         divergence,
+        without_script: Vec::new(),
     }
+}
+
+/// [`compare`] of a whole [`Listing`]: a folder without migration.sql is listed as Prisma's
+/// `migrate status` lists it, by its rows (pending without any; never edited, there is no file to
+/// compare) in folder order, and named in [`StatusReport::without_script`].
+pub fn compare_listing(listing: &Listing, rows: Option<&[MigrationRow]>) -> StatusReport {
+    let all_rows = rows.unwrap_or_default();
+    let scriptless = |name: &str| listing.without_script.iter().any(|n| n == name);
+    // Rows of a scriptless folder are its own, not a migration missing locally.
+    let others: Vec<MigrationRow> = all_rows
+        .iter()
+        .filter(|r| !scriptless(&r.migration_name))
+        .cloned()
+        .collect();
+    let mut report = compare(&listing.migrations, rows.map(|_| others.as_slice()));
+    for name in &listing.without_script {
+        let own: Vec<&MigrationRow> = all_rows
+            .iter()
+            .filter(|r| &r.migration_name == name)
+            .collect();
+        let live = own.iter().find(|r| r.rolled_back_at.is_none());
+        let state = if own.iter().any(|r| is_failed(r)) {
+            MigrationState::Failed
+        } else if live.is_some() {
+            MigrationState::Applied
+        } else if own.is_empty() {
+            MigrationState::Pending
+        } else {
+            MigrationState::RolledBack
+        };
+        let at = report
+            .migrations
+            .iter()
+            .position(|m| m.state == MigrationState::MissingLocally || m.name > *name)
+            .unwrap_or(report.migrations.len());
+        report.migrations.insert(
+            at,
+            MigrationStatus {
+                name: name.clone(),
+                state,
+                applied_at: live.and_then(|r| r.finished_at),
+                local_checksum: None,
+                recorded_checksum: own.first().map(|r| r.checksum.clone()),
+                attempts: own.len(),
+            },
+        );
+    }
+    report.without_script = listing.without_script.clone();
+    report
 }
 
 fn local_status(migration: &LocalMigration, all_rows: &[MigrationRow]) -> MigrationStatus {
@@ -374,6 +430,25 @@ mod tests {
             ]
         );
         assert!(report.migrations[1].applied_at.is_none());
+    }
+
+    #[test]
+    fn a_folder_without_script_is_listed_pending_among_the_rest() {
+        let listing = Listing {
+            migrations: vec![local("1_a", "a"), local("3_c", "c")],
+            without_script: vec!["2_empty".into()],
+        };
+        let report = compare_listing(&listing, Some(&[row("1_a", "a", 1)]));
+        assert_eq!(
+            states(&report),
+            [
+                ("1_a", MigrationState::Applied),
+                ("2_empty", MigrationState::Pending),
+                ("3_c", MigrationState::Pending)
+            ]
+        );
+        assert_eq!(report.without_script, ["2_empty"]);
+        assert!(report.has_problems());
     }
 
     #[test]

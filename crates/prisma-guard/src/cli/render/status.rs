@@ -86,6 +86,11 @@ pub fn status_warnings(report: &StatusReport) -> Vec<String> {
             _ => {}
         }
     }
+    for name in &report.without_script {
+        warnings.push(format!(
+            "migration folder {name} has no migration.sql: `prisma migrate deploy` stops there (P3015); restore the file from git or remove the folder"
+        ));
+    }
     if report.divergence.is_some() {
         warnings.push("the database has migrations the folder lacks and the folder has migrations the database lacks: the histories diverge".into());
     }
