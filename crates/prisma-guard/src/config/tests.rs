@@ -51,7 +51,7 @@ files.images = ["public/uploads"]
 #[test]
 fn reads_prune_keys() {
     let config = Config::parse(
-        "[workspace.metadata.prisma-guard]\nkeep-last = 3\nkeep-daily = 0\nkeep-weekly = 2\nkeep-monthly = 6\nauto-prune = true\n",
+        "[workspace.metadata.prisma-guard]\nkeep-last = 3\nkeep-daily = 0\nkeep-weekly = 2\nkeep-monthly = 6\nkeep-safety = 1\nauto-prune = true\n",
     )
     .unwrap()
     .unwrap();
@@ -64,6 +64,7 @@ fn reads_prune_keys() {
         ),
         (Some(3), Some(0), Some(2), Some(6))
     );
+    assert_eq!(config.keep_safety, Some(1));
     assert_eq!(config.auto_prune, Some(true));
     let err = Config::parse("[workspace.metadata.prisma-guard]\nkeep-last = -1\n").unwrap_err();
     assert!(err.contains("invalid value"), "{err}");

@@ -61,8 +61,8 @@ pub async fn pre_migrate(
 pub const REUSABLE_REASONS: [&str; 2] = ["pre-migrate", "pre-push"];
 
 /// Snapshots for pending migrations. With `reuse`, when the newest snapshot in the store was
-/// taken for pending migrations too ([`REUSABLE_REASONS`]) and names the same ones in its sidecar, the data is read and compared with it by content
-/// fingerprint ([`snapshot::take_if_changed`]) and, when equal, that snapshot is returned with
+/// taken for pending migrations too ([`REUSABLE_REASONS`]) and names the same ones in its
+/// sidecar, the data is read and compared with it by content fingerprint ([`snapshot::take_unless`]) and, when equal, that snapshot is returned with
 /// `reused: true` instead of keeping a second identical one (`pre-migrate` then
 /// `pre-migrate --apply`, or a pre-push hook on every push).
 ///
@@ -79,7 +79,8 @@ pub async fn snapshot_pending(
     let store = &project.backups_dir;
     let pending: Vec<&str> = status.unapplied().map(|m| m.name.as_str()).collect();
     let newest = snapshot::list(store)?.pop();
-    let comparable = newest.as_ref().is_some_and(|newest| {
+    // The newest snapshot, read once, is what the new data is compared with.
+    let comparable = newest.as_ref().filter(|newest| {
         REUSABLE_REASONS.contains(&newest.manifest.reason.as_str())
             && newest.sidecar.as_ref().is_some_and(|sidecar| {
                 sidecar
@@ -89,11 +90,10 @@ pub async fn snapshot_pending(
                     .eq(pending.iter().copied())
             })
     });
-    let taken = if reuse && comparable {
-        snapshot::take_if_changed(url, store, &status, options, progress).await?
-    } else {
-        Some(snapshot::take(url, store, &status, options, progress).await?)
-    };
+    let fingerprint = comparable
+        .filter(|_| reuse)
+        .map(|newest| newest.manifest.fingerprint.as_str());
+    let taken = snapshot::take_unless(url, store, &status, options, progress, fingerprint).await?;
     let (manifest, reused) = match (taken, newest) {
         (Some(manifest), _) => (manifest, false),
         (None, Some(newest)) => (newest.manifest, true),

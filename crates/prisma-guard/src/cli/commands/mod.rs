@@ -120,15 +120,40 @@ pub(super) fn warn_tracked_snapshots(
     )])
 }
 
+/// A plan is data on stdout, unless the result goes there as JSON: then it is shown on stderr.
+pub(super) fn show_plan(
+    printer: Printer,
+    json: bool,
+    plan: &str,
+) -> Result<(), super::OutputError> {
+    if json {
+        printer.err(plan)
+    } else {
+        printer.out(plan)
+    }
+}
+
+/// Asks `question` (see [`super::prompt::confirm`]); a No says so on stderr and returns `false`.
+pub(super) fn confirmed(printer: Printer, question: &str) -> anyhow::Result<bool> {
+    let yes = super::prompt::confirm(question)?;
+    if !yes {
+        printer.err_line("cancelled; nothing was changed")?;
+    }
+    Ok(yes)
+}
+
 /// Removes what interrupted runs left behind, when their process has ended: hidden folders in
-/// the store and, with `url` (commands that connect anyway), scratch databases on its server.
-/// Says so in one line on stderr; a failure is a warning, never the command's error (an
-/// unreachable server is left for the command itself to report).
+/// the store and scratch databases on `url`'s server — there only when the server is local or
+/// the command writes to it anyway (`writes_there`: restore, rollback), so a snapshot never
+/// writes to a remote server. Says so in one line on stderr; a failure is a warning, never the
+/// command's error (an unreachable server is left for the command itself to report).
 pub(super) async fn clean_leftovers(
     project: &Project,
-    url: Option<&crate::database::DatabaseUrl>,
+    url: &crate::database::DatabaseUrl,
+    writes_there: bool,
     printer: Printer,
 ) -> Result<(), super::OutputError> {
+    let url = (writes_there || url.is_local()).then_some(url);
     let mut cleanup = crate::owner::Cleanup::default();
     match store::remove_leftovers(&project.backups_dir) {
         Ok(found) => cleanup.merge(found),

@@ -73,10 +73,7 @@ pub(crate) async fn run(
     }
     let url = project.database_url()?;
     let command = project.migrate_command(args.migrate_command.as_deref())?;
-    // Scratch databases are dropped only on this machine's servers: a snapshot never writes to
-    // a remote one.
-    let local = url.is_local().then_some(&url);
-    super::clean_leftovers(project, local, printer).await?;
+    super::clean_leftovers(project, &url, false, printer).await?;
     let options = super::snapshot_options(project, "pre-migrate", args.jobs);
     let progress = render::SnapshotProgress::new();
     let outcome = workflows::pre_migrate(project, &url, args.force, &options, &progress).await?;

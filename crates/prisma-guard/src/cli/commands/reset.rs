@@ -74,13 +74,11 @@ pub(crate) async fn run(
         url.schema(),
         options.command.display()
     ))?;
-    if !args.yes
-        && !crate::cli::prompt::confirm(&format!(
-            "Reset {}? Every row is deleted; the snapshot keeps them.",
-            url.database_name()
-        ))?
-    {
-        printer.err_line("cancelled; nothing was changed")?;
+    let question = format!(
+        "Reset {}? Every row is deleted; the snapshot keeps them.",
+        url.database_name()
+    );
+    if !args.yes && !super::confirmed(printer, &question)? {
         return Ok(ExitCode::from(exit::ERROR));
     }
     let shown = Shown {

@@ -79,7 +79,7 @@ pub(crate) async fn run(
 
     let url = project.database_url()?;
     restore::check_target(&url, args.allow_remote)?;
-    super::clean_leftovers(project, Some(&url), printer).await?;
+    super::clean_leftovers(project, &url, true, printer).await?;
     let snapshot = match &args.id {
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,
@@ -90,11 +90,7 @@ pub(crate) async fn run(
     let prepared =
         restore::prepare(&url, &project.config, snapshot, &selection, mode, &options).await?;
     let plan_text = render::restore::plan_text(&prepared, &url, chrono::Utc::now());
-    if args.json {
-        printer.err(format_args!("{plan_text}"))?;
-    } else {
-        printer.out(format_args!("{plan_text}"))?;
-    }
+    super::show_plan(printer, args.json, &plan_text)?;
     restore::refuse_unrestorable(&prepared.plan)?;
     restore::refuse_missing(&prepared.plan)?;
     if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
@@ -107,8 +103,7 @@ pub(crate) async fn run(
             prepared.plan.tables.len(),
             url.database_name()
         );
-        if !crate::cli::prompt::confirm(&question)? {
-            printer.err_line("cancelled; nothing was changed")?;
+        if !super::confirmed(printer, &question)? {
             return Ok(ExitCode::from(exit::ERROR));
         }
     }

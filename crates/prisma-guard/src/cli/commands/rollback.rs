@@ -54,7 +54,7 @@ pub(crate) async fn run(
 
     let url = project.database_url()?;
     crate::database::require_local(&url, crate::database::LocalWrite::Rollback)?;
-    super::clean_leftovers(project, Some(&url), printer).await?;
+    super::clean_leftovers(project, &url, true, printer).await?;
     let snapshot = match &args.id {
         Some(id) => snapshot::find(&project.backups_dir, id)?,
         None => restore::default_snapshot(&project.backups_dir)?,
@@ -63,11 +63,7 @@ pub(crate) async fn run(
     let plan = rollback::prepare(&url, snapshot, &project.migrations_dir()).await?;
     let plan_text =
         render::rollback::rollback_plan_text(&plan, &url, chrono::Utc::now(), args.dry_run);
-    if args.json {
-        printer.err(format_args!("{plan_text}"))?;
-    } else {
-        printer.out(format_args!("{plan_text}"))?;
-    }
+    super::show_plan(printer, args.json, &plan_text)?;
     if !args.dry_run && !args.yes {
         let question = format!(
             "Drop schema {} of {} and rebuild it as it was at {}?",
@@ -75,8 +71,7 @@ pub(crate) async fn run(
             url.database_name(),
             plan.snapshot.manifest.id
         );
-        if !crate::cli::prompt::confirm(&question)? {
-            printer.err_line("cancelled; nothing was changed")?;
+        if !super::confirmed(printer, &question)? {
             return Ok(ExitCode::from(exit::ERROR));
         }
     }

@@ -50,10 +50,7 @@ pub(crate) async fn run(
         let mut conn = url.connect().await?;
         crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
     };
-    // Scratch databases are dropped only on this machine's servers: a snapshot never writes to
-    // a remote one.
-    let local = url.is_local().then_some(&url);
-    super::clean_leftovers(project, local, printer).await?;
+    super::clean_leftovers(project, &url, false, printer).await?;
     let mut options = super::snapshot_options(project, &args.reason, args.jobs);
     options.tag = args.tag;
     options.keep = args.keep;

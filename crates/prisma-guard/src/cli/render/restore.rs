@@ -25,12 +25,17 @@ fn strategy_name(strategy: Strategy) -> &'static str {
     }
 }
 
-/// The `taken of` line: the database the snapshot was read from, marked when it is not the
-/// target.
-pub(super) fn source_line(m: &Manifest, url: &DatabaseUrl) -> String {
+/// The lines every restore and rollback plan starts with: the target, the snapshot, and the
+/// database it was taken of (marked when that is not the target).
+pub(super) fn plan_header(m: &Manifest, url: &DatabaseUrl, now: DateTime<Utc>) -> String {
     let other = m.database.name != url.database_name() || m.database.schema != url.schema();
     format!(
-        "taken of    {} (schema {}){}\n",
+        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\ntaken of    {} (schema {}){}\n",
+        url.redacted(),
+        url.schema(),
+        m.id,
+        age(now, m.created_at),
+        m.reason,
         m.database.url,
         m.database.schema,
         if other {
@@ -46,16 +51,8 @@ pub(super) fn source_line(m: &Manifest, url: &DatabaseUrl) -> String {
 pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> String {
     let m = &prepared.snapshot.manifest;
     let plan = &prepared.plan;
-    let mut text = format!(
-        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\n{}mode        {}\n",
-        url.redacted(),
-        url.schema(),
-        m.id,
-        age(now, m.created_at),
-        m.reason,
-        source_line(m, url),
-        mode_text(plan.mode),
-    );
+    let mut text = plan_header(m, url, now);
+    text.push_str(&format!("mode        {}\n", mode_text(plan.mode)));
     text.push_str(&format!(
         "strategy    {}: {}\n",
         strategy_name(prepared.strategy.used),

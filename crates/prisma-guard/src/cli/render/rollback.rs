@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 
-use super::restore::source_line;
-use super::{age, pretty, render};
+use super::restore::plan_header;
+use super::{pretty, render};
 use crate::database::DatabaseUrl;
 use crate::restore::rollback::{RollbackPlan, RollbackReport};
 use crate::snapshot::Manifest;
@@ -18,15 +18,7 @@ pub fn rollback_plan_text(
     dry_run: bool,
 ) -> String {
     let m = &plan.snapshot.manifest;
-    let mut text = format!(
-        "target      {} (schema {})\nsnapshot    {} ({}, reason {})\n{}",
-        url.redacted(),
-        url.schema(),
-        m.id,
-        age(now, m.created_at),
-        m.reason,
-        source_line(m, url),
-    );
+    let mut text = plan_header(m, url, now);
     text.push_str(&format!(
         "schema      {} is dropped and rebuilt by the snapshot's {} migrations{}\n",
         url.schema(),

@@ -72,6 +72,19 @@ pub async fn take_if_changed(
 ) -> Result<Option<Manifest>, SnapshotError> {
     let latest = super::store::list(store)?.pop();
     let fingerprint = latest.as_ref().map(|s| s.manifest.fingerprint.as_str());
+    take_unless(url, store, status, options, progress, fingerprint).await
+}
+
+/// [`take`], unless the data's content fingerprint equals `fingerprint` (that of a snapshot
+/// the caller already holds): then `Ok(None)` and nothing is kept. `None` always takes one.
+pub async fn take_unless(
+    url: &DatabaseUrl,
+    store: &Utf8Path,
+    status: &StatusReport,
+    options: &SnapshotOptions,
+    progress: &dyn Progress,
+    fingerprint: Option<&str>,
+) -> Result<Option<Manifest>, SnapshotError> {
     write(url, store, status, options, progress, fingerprint).await
 }
 
