@@ -7,7 +7,8 @@ use std::process::{Command, Output};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::support::{TestDb, project::FIXTURE};
+use crate::support::TestDb;
+use crate::support::project::{FIXTURE, copy_dir};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
@@ -67,25 +68,7 @@ fn succeed(mut command: Command) -> Output {
 }
 
 fn copy_prisma(to: &Utf8Path) {
-    let from = Utf8PathBuf::from(FIXTURE).join("prisma");
-    for entry in walk(&from) {
-        let target = to.join(entry.strip_prefix(&from).unwrap());
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&entry, &target).unwrap();
-    }
-}
-
-fn walk(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
-    let mut files = Vec::new();
-    for entry in dir.read_dir_utf8().unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            files.extend(walk(entry.path()));
-        } else {
-            files.push(entry.path().to_owned());
-        }
-    }
-    files
+    copy_dir(&Utf8PathBuf::from(FIXTURE).join("prisma"), to);
 }
 
 #[tokio::test]

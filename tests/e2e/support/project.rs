@@ -147,7 +147,8 @@ impl TempProject {
     }
 }
 
-fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Utf8Path, to: &Utf8Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in from.read_dir_utf8().unwrap() {
         let entry = entry.unwrap();
