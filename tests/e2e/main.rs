@@ -13,6 +13,7 @@ mod demo;
 mod hooks;
 mod leftovers;
 mod pre_migrate;
+mod prisma_cli;
 mod prune;
 mod replay;
 mod reset;

@@ -88,6 +88,16 @@ impl Project {
         MigrateCommand::parse(text)
     }
 
+    /// How the built-in deploy and replay run a migration file: the key `migration-statements`
+    /// (default `auto`), resolved against the app's Prisma version
+    /// ([`crate::migrations::StatementsSetting::resolve`]).
+    pub fn migration_statements(&self) -> crate::migrations::Statements {
+        self.config
+            .migration_statements
+            .unwrap_or_default()
+            .resolve(&self.root)
+    }
+
     /// The retention policy `prune` applies: each of `flags` over its config key
     /// (`keep-last`, `keep-daily`, `keep-weekly`, `keep-monthly`, `keep-safety`) over the
     /// defaults 10/7/4/12/3.

@@ -136,7 +136,10 @@ impl TestDb {
             .connect()
             .await
             .expect("connecting");
-        let options = DeployOptions { first: Some(first) };
+        let options = DeployOptions {
+            first: Some(first),
+            ..DeployOptions::default()
+        };
         prisma_guard::migrations::deploy(&mut conn, schema, migrations, options).await
     }
 

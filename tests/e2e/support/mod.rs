@@ -2,7 +2,9 @@
 //! test process), a fresh database per test, and a temp copy of the fixture app.
 
 pub mod db;
+pub mod prisma;
 pub mod project;
 
 pub use db::TestDb;
+pub use prisma::PrismaCli;
 pub use project::TempProject;

@@ -113,6 +113,33 @@ impl TempProject {
         std::fs::write(manifest, text).unwrap();
     }
 
+    /// Adds `keys` (TOML lines) to `[workspace.metadata.prisma-guard]` in Cargo.toml (the table
+    /// is created on first use; later calls add to it).
+    pub fn configure(&self, keys: &str) {
+        let manifest = self.root.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let header = "\n[workspace.metadata.prisma-guard]\n";
+        let text = match text.contains(header) {
+            true => text.replacen(header, &format!("{header}{keys}\n"), 1),
+            false => format!("{text}{header}{keys}\n"),
+        };
+        std::fs::write(manifest, text).unwrap();
+    }
+
+    /// Writes the app's `package.json`, naming `prisma` at `version` in its devDependencies,
+    /// with `extra` (JSON members, e.g. `"prisma": {…}`) after them.
+    pub fn package_json(&self, version: &str, extra: &str) {
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(",\n  {extra}")
+        };
+        let text = format!(
+            "{{\n  \"name\": \"example-app\",\n  \"private\": true,\n  \"devDependencies\": {{ \"prisma\": \"{version}\" }}{extra}\n}}\n"
+        );
+        std::fs::write(self.root.join("package.json"), text).unwrap();
+    }
+
     /// Adds a migration folder with `sql` as its migration.sql.
     pub fn add_migration(&self, name: &str, sql: &str) {
         let dir = self.migrations_dir().join(name);

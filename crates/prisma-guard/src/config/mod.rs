@@ -79,7 +79,7 @@ impl crate::error::Hint for ConfigError {
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune".into(),
         })
     }
 }
@@ -98,6 +98,15 @@ pub struct Config {
     /// The command that resets the database (default `npx prisma migrate reset --force`; the
     /// value `builtin` drops and recreates the working schema and applies every migration).
     pub reset_command: Option<String>,
+    /// How the built-in deploy and replay run a migration file: `auto` (default: as the app's
+    /// Prisma version does, read from `node_modules/prisma` or `package.json`), `split` (each
+    /// statement on its own, outside a transaction block: Prisma >= 7.4) or `whole` (the file as
+    /// one query: older Prisma). See [`crate::migrations::version`].
+    pub migration_statements: Option<crate::migrations::StatementsSetting>,
+    /// The command `reset` runs after the reset command, before restoring, when the app
+    /// configures a seed and the reset command no longer runs it (Prisma >= 7); default
+    /// `npx prisma db seed`, `none` never seeds. See [`crate::workflows::seed`].
+    pub seed_command: Option<String>,
     /// The groups `reset` restores when no selection flag is given (default `["admin"]`).
     pub reset_restore: Option<Vec<String>>,
     /// Named table groups: group name → tables, each optionally with a row filter

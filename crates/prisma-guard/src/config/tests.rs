@@ -177,3 +177,21 @@ fn two_sources_of_configuration_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn reads_the_migration_statements_and_seed_keys() {
+    use crate::migrations::StatementsSetting;
+    let config =
+        Config::parse_file("migration-statements = \"split\"\nseed-command = \"none\"\n").unwrap();
+    assert_eq!(config.migration_statements, Some(StatementsSetting::Split));
+    assert_eq!(config.seed_command.as_deref(), Some("none"));
+    for (text, want) in [
+        ("auto", StatementsSetting::Auto),
+        ("whole", StatementsSetting::Whole),
+    ] {
+        let config = Config::parse_file(&format!("migration-statements = \"{text}\"")).unwrap();
+        assert_eq!(config.migration_statements, Some(want));
+    }
+    let err = Config::parse_file("migration-statements = \"sometimes\"").unwrap_err();
+    assert!(err.to_string().contains("sometimes"), "{err}");
+}

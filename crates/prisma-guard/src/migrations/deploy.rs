@@ -4,13 +4,16 @@
 //! Source: Prisma's schema engine (`apply_migrations`, `migration_persistence`). It creates the
 //! schema and `_prisma_migrations` when missing, refuses to run while a migration is failed
 //! (Prisma's P3009), then for each pending or rolled-back migration in folder order: inserts a
-//! row (new UUID, checksum, `started_at = now()`), runs the whole migration.sql as one simple
-//! query, and on success sets `finished_at = now()` and `applied_steps_count = 1`; on failure
-//! stores the error in `logs` and leaves the row failed.
+//! row (new UUID, checksum, `started_at = now()`), runs migration.sql the way the app's Prisma
+//! version does ([`Statements`]: the whole file as one simple query, or statement by statement
+//! outside a transaction block from Prisma 7.4 on), and on success sets `finished_at = now()`
+//! and `applied_steps_count = 1`; on failure stores the error in `logs` and leaves the row failed.
 
 use sqlx::PgConnection;
 
-use super::{LocalMigration, MigrationState, compare, read_table, table::qualified_name};
+use super::{
+    LocalMigration, MigrationState, Statements, compare, read_table, split, table::qualified_name,
+};
 use crate::sql::quote_ident;
 
 /// Prisma's DDL for its bookkeeping table (PostgreSQL connector).
@@ -74,6 +77,9 @@ impl crate::error::Hint for DeployError {
 pub struct DeployOptions {
     /// Only consider the first N local migrations (in folder order); `None`: all of them.
     pub first: Option<usize>,
+    /// How each file runs (default [`Statements::Whole`]; the project's choice comes from
+    /// `migration-statements`, see [`crate::project::Project::migration_statements`]).
+    pub statements: Statements,
 }
 
 /// What [`deploy`] did.
@@ -123,7 +129,7 @@ pub async fn deploy(
             .iter()
             .any(|m| m.name == migration.name && m.state.is_unapplied());
         if unapplied {
-            apply_one(conn, &table, migration)
+            apply_one(conn, &table, migration, options.statements)
                 .await
                 .map_err(|e| match e {
                     ApplyError::Script(message) => DeployError::MigrationFailed {
@@ -147,6 +153,7 @@ async fn apply_one(
     conn: &mut PgConnection,
     table: &str,
     migration: &LocalMigration,
+    statements: Statements,
 ) -> Result<(), ApplyError> {
     let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(&format!(
@@ -159,7 +166,7 @@ async fn apply_one(
     .await
     .map_err(ApplyError::Bookkeeping)?;
     let script = String::from_utf8_lossy(&migration.script);
-    match sqlx::raw_sql(&script).execute(&mut *conn).await {
+    match run_script(conn, &script, statements).await {
         Ok(_) => {
             sqlx::query(&format!(
                 "UPDATE {table} SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1"
@@ -183,6 +190,28 @@ async fn apply_one(
                 .await
                 .map_err(ApplyError::Bookkeeping)?;
             Err(ApplyError::Script(message))
+        }
+    }
+}
+
+/// Runs a migration's SQL as [`Statements`] says. Split: each statement as its own simple query
+/// (autocommit, so `CREATE INDEX CONCURRENTLY` can run); after a failure a `ROLLBACK` ends a
+/// transaction the file itself opened (`BEGIN;`), so the bookkeeping that follows can run.
+async fn run_script(
+    conn: &mut PgConnection,
+    script: &str,
+    statements: Statements,
+) -> Result<(), sqlx::Error> {
+    match statements {
+        Statements::Whole => sqlx::raw_sql(script).execute(&mut *conn).await.map(drop),
+        Statements::Split => {
+            for statement in split::statements(script) {
+                if let Err(error) = sqlx::raw_sql(statement).execute(&mut *conn).await {
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    return Err(error);
+                }
+            }
+            Ok(())
         }
     }
 }

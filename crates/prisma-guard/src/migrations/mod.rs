@@ -5,18 +5,22 @@
 //! - [`checksum`] is Prisma's checksum rule (SHA-256 hex, CRLF/LF tolerant, legacy short form).
 //! - [`table`] reads `_prisma_migrations` without writing.
 //! - [`status`](mod@status) compares them into a [`StatusReport`]; it is pure.
-//! - [`deploy`](mod@deploy) applies pending migrations as `prisma migrate deploy` does.
+//! - [`deploy`](mod@deploy) applies pending migrations as `prisma migrate deploy` does, each
+//!   file run as the app's Prisma version runs it ([`version`], [`split`]).
 
 pub mod checksum;
 pub mod deploy;
 pub mod folder;
+pub mod split;
 pub mod status;
 pub mod table;
+pub mod version;
 
 pub use deploy::{DeployError, DeployOptions, DeployReport, deploy};
 pub use folder::{FolderError, Listing, LocalMigration, read_folder, read_listing};
 pub use status::{MigrationState, MigrationStatus, StatusReport, compare, compare_listing};
 pub use table::{MigrationRow, TableError, read_table};
+pub use version::{PrismaVersion, Statements, StatementsSetting, prisma_version};
 
 use camino::Utf8Path;
 use sqlx::PgConnection;

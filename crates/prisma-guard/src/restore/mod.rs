@@ -92,6 +92,9 @@ pub struct PrepareOptions {
     pub migrations_dir: Utf8PathBuf,
     /// The snapshot store: a replay writes its carried-forward snapshot in a hidden folder there.
     pub store: Utf8PathBuf,
+    /// How a replay runs each migration file, as the app's Prisma does
+    /// ([`crate::project::Project::migration_statements`]).
+    pub statements: crate::migrations::Statements,
 }
 
 /// Reads the live catalog of `url`, resolves the groups from `config`, chooses the strategy
@@ -198,6 +201,7 @@ async fn choose(
         &plan,
         &options.store,
         &options.migrations_dir,
+        options.statements,
     )
     .await?;
     let mut reason = format!(

@@ -178,7 +178,9 @@ async fn rebuild(
     schema: &str,
     plan: &RollbackPlan,
 ) -> Result<(Vec<TableResult>, u64), RestoreError> {
-    let rebuilt = replay::rebuild(conn, schema, &plan.snapshot, &plan.migrations).await?;
+    // The rebuild runs inside the rollback's one transaction, where only whole files fit.
+    let deploy = migrations::DeployOptions::default();
+    let rebuilt = replay::rebuild(conn, schema, &plan.snapshot, &plan.migrations, deploy).await?;
     if !rebuilt.missing.is_empty() {
         return Err(RestoreError::Incomplete {
             tables: rebuilt.missing.join(", "),

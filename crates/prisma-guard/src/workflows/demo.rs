@@ -54,6 +54,7 @@ pub async fn load(url: &DatabaseUrl, app: &Utf8Path) -> Result<(), WorkflowError
         &local,
         DeployOptions {
             first: Some(SEEDED_MIGRATIONS),
+            ..DeployOptions::default()
         },
     )
     .await?;

@@ -2,11 +2,13 @@
 //!
 //! - [`pre_migrate`](mod@pre_migrate): status, snapshot, applying migrations, lost-data report.
 //! - [`hooks`]: the git `pre-push` hook (install, uninstall, status) and its migration check.
+//! - [`reset`](mod@reset) and [`seed`]: the local dev reset, and the app's seed it runs.
 
 pub mod demo;
 pub mod hooks;
 pub mod pre_migrate;
 pub mod reset;
+pub mod seed;
 
 pub use pre_migrate::{Applied, Loss, MigrateCommand, PreMigrate, apply, losses, pre_migrate};
 

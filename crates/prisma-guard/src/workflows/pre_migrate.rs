@@ -175,9 +175,11 @@ pub async fn apply(
             let local = migrations::read_folder(&project.migrations_dir())
                 .map_err(migrations::StatusError::from)?;
             let mut conn = url.connect().await?;
-            let report =
-                migrations::deploy(&mut conn, url.schema(), &local, DeployOptions::default())
-                    .await?;
+            let options = DeployOptions {
+                statements: project.migration_statements(),
+                ..DeployOptions::default()
+            };
+            let report = migrations::deploy(&mut conn, url.schema(), &local, options).await?;
             Ok(Applied {
                 migrations: report.applied,
                 output: String::new(),

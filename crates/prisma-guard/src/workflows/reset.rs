@@ -1,9 +1,11 @@
-//! `reset`, the local dev reset: snapshot (reason `reset`), run the reset command, restore the
-//! chosen groups from that snapshot — [`reset`], reporting each step through [`ResetEvents`] so
+//! `reset`, the local dev reset: snapshot (reason `reset`), run the reset command, run the app's
+//! seed where the reset command no longer does ([`super::seed`]), restore the chosen groups from
+//! that snapshot — [`reset`], reporting each step through [`ResetEvents`] so
 //! the command line can show it as it happens. The restore is [`crate::restore`]'s, unchanged.
 
 use super::WorkflowError;
 use super::pre_migrate::{Applied, MigrateCommand};
+use super::seed::Seeded;
 use crate::database::DatabaseUrl;
 use crate::error::QueryError;
 use crate::project::Project;
@@ -23,6 +25,10 @@ pub trait ResetEvents {
     fn reset_done(&self, applied: &Applied);
     /// The restore is planned and about to run, in one transaction.
     fn restore_planned(&self, prepared: &Prepared);
+    /// The seed command is about to run (after the reset, before the restore).
+    fn seeding(&self, _command: &MigrateCommand) {}
+    /// The seed ran: what it printed, the rows it created.
+    fn seeded(&self, _seeded: &Seeded) {}
 }
 
 /// How [`reset`] runs.
@@ -30,6 +36,9 @@ pub trait ResetEvents {
 pub struct ResetOptions {
     /// The reset command ([`Project::reset_command`]).
     pub command: MigrateCommand,
+    /// The app's seed, run after the reset command and before the restore
+    /// ([`super::seed::seed_command`]); `None`: no seed step.
+    pub seed: Option<MigrateCommand>,
     /// What to restore afterwards ([`selection`]); `None` restores nothing.
     pub selection: Option<Selection>,
     /// How restored rows meet the rows the reset command's seed created.
@@ -51,6 +60,8 @@ pub struct ResetDone {
     pub applied: Applied,
     /// The restore's report; `None` when nothing was to be restored.
     pub restored: Option<RestoreReport>,
+    /// What the seed step did; `None` when there was none.
+    pub seeded: Option<Seeded>,
 }
 
 /// Errors of [`reset`], saying how far it got and which snapshot holds the data.
@@ -64,6 +75,17 @@ pub enum ResetError {
         "the reset failed; nothing was restored; the snapshot {id} is kept: `prisma-guard restore {id}`"
     )]
     Reset {
+        /// The `reset` snapshot.
+        id: String,
+        /// What failed.
+        #[source]
+        source: WorkflowError,
+    },
+    /// The database was reset, and the seed command failed; nothing was restored.
+    #[error(
+        "the database was reset but the seed failed; nothing was restored; the snapshot {id} is kept: `prisma-guard restore {id}`"
+    )]
+    Seed {
         /// The `reset` snapshot.
         id: String,
         /// What failed.
@@ -86,7 +108,9 @@ pub enum ResetError {
 impl crate::error::Hint for ResetError {
     fn hint(&self) -> Option<String> {
         match self {
-            ResetError::Before(e) | ResetError::Reset { source: e, .. } => e.hint(),
+            ResetError::Before(e)
+            | ResetError::Reset { source: e, .. }
+            | ResetError::Seed { source: e, .. } => e.hint(),
             ResetError::Restore { source, .. } => source.hint(),
         }
     }
@@ -130,11 +154,24 @@ pub async fn reset(
             source,
         })?;
     events.reset_done(&applied);
+    let mut seeded = None;
+    if let Some(command) = &options.seed {
+        events.seeding(command);
+        let done = super::seed::run_seed(project, url, command)
+            .await
+            .map_err(|source| ResetError::Seed {
+                id: id.clone(),
+                source,
+            })?;
+        events.seeded(&done);
+        seeded = Some(done);
+    }
     let Some(selection) = &options.selection else {
         return Ok(ResetDone {
             manifest,
             applied,
             restored: None,
+            seeded,
         });
     };
     let restore_error = |source| ResetError::Restore {
@@ -161,6 +198,7 @@ pub async fn reset(
         manifest,
         applied,
         restored: Some(report),
+        seeded,
     })
 }
 

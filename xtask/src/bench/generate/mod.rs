@@ -130,13 +130,7 @@ pub fn write_migrations(migrations_dir: &Utf8Path) -> Result<(), BenchError> {
 pub async fn migrate(url: &DatabaseUrl, migrations_dir: &Utf8Path) -> Result<(), BenchError> {
     let local = migrations::read_folder(migrations_dir).map_err(BenchError::Migrations)?;
     let mut conn = url.connect().await?;
-    migrations::deploy(
-        &mut conn,
-        url.schema(),
-        &local,
-        DeployOptions { first: None },
-    )
-    .await?;
+    migrations::deploy(&mut conn, url.schema(), &local, DeployOptions::default()).await?;
     Ok(())
 }
 

@@ -99,6 +99,7 @@ pub(super) fn prepare_options(
         },
         migrations_dir: project.migrations_dir(),
         store: project.backups_dir.clone(),
+        statements: project.migration_statements(),
     }
 }
 

@@ -50,8 +50,10 @@ pub(crate) async fn run(
 ) -> anyhow::Result<ExitCode> {
     let url = project.database_url()?;
     reset_flow::check_local(&url)?;
+    let command = project.reset_command(args.reset_command.as_deref())?;
     let options = ResetOptions {
-        command: project.reset_command(args.reset_command.as_deref())?,
+        seed: crate::workflows::seed::seed_command(project, &command)?,
+        command,
         selection: reset_flow::selection(
             args.selection.into_selection(),
             args.all,
@@ -104,6 +106,14 @@ pub(crate) async fn run(
             render::restore::report_text(report, None)
         ))?,
     }
+    if let (Some(seeded), Some(report)) = (&done.seeded, &done.restored) {
+        for o in seeded.overlaps(report) {
+            printer.line(format_args!(
+                "{}: of {} seeded rows, the restore replaced {} and kept {} where the snapshot had the same key",
+                o.table, o.seeded, o.replaced, o.kept
+            ))?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,6 +160,24 @@ impl ResetEvents for Shown<'_> {
                 applied.migrations.len()
             )));
         }
+    }
+
+    fn seeding(&self, command: &MigrateCommand) {
+        self.keep(self.printer.line(format_args!(
+            "running the app's seed: {}",
+            command.display()
+        )));
+    }
+
+    fn seeded(&self, seeded: &crate::workflows::seed::Seeded) {
+        if !seeded.output.is_empty() {
+            self.keep(self.printer.err(&seeded.output));
+        }
+        let rows: u64 = seeded.rows.iter().map(|(_, n)| n).sum();
+        self.keep(self.printer.line(format_args!(
+            "seeded: {rows} rows in {} tables",
+            seeded.rows.len()
+        )));
     }
 
     fn restore_planned(&self, prepared: &Prepared) {

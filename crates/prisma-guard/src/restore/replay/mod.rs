@@ -92,7 +92,7 @@ pub struct Replayed {
 /// only read.
 ///
 /// `store` is the snapshot store (the hidden folder goes there); `migrations_dir` is read for
-/// the scratch database's sidecar. Errors: [`RestoreError::ReplayFailed`] naming the migration
+/// the scratch database's sidecar; `statements` is how each migration file runs. Errors: [`RestoreError::ReplayFailed`] naming the migration
 /// that failed on the snapshot's data and PostgreSQL's message, [`RestoreError::Corrupt`] before
 /// anything is created, [`RestoreError::Database`] when
 /// the scratch database cannot be created, the restore engine's and snapshot errors. The scratch
@@ -103,10 +103,15 @@ pub async fn replay(
     plan: &ReplayPlan,
     store: &Utf8Path,
     migrations_dir: &Utf8Path,
+    statements: migrations::Statements,
 ) -> Result<Replayed, RestoreError> {
     verified(original).await?;
     let scratch = ScratchDatabase::create(target).await?;
-    let result = replay_into(&scratch, original, plan, store, migrations_dir).await;
+    let deploy = DeployOptions {
+        statements,
+        ..DeployOptions::default()
+    };
+    let result = replay_into(&scratch, original, plan, store, migrations_dir, deploy).await;
     let removed = scratch.remove().await;
     let replayed = result?;
     removed?;
@@ -119,18 +124,19 @@ async fn replay_into(
     plan: &ReplayPlan,
     store: &Utf8Path,
     migrations_dir: &Utf8Path,
+    deploy: DeployOptions,
 ) -> Result<Replayed, RestoreError> {
     let url = scratch.url();
     let schema = url.schema();
     let mut conn = url.connect().await?;
-    let rebuilt = rebuild(&mut conn, schema, original, &plan.at_snapshot).await?;
+    let rebuilt = rebuild(&mut conn, schema, original, &plan.at_snapshot, deploy).await?;
     let all: Vec<LocalMigration> = plan
         .at_snapshot
         .iter()
         .chain(&plan.since)
         .cloned()
         .collect();
-    migrations::deploy(&mut conn, schema, &all, DeployOptions::default())
+    migrations::deploy(&mut conn, schema, &all, deploy)
         .await
         .map_err(replay_error)?;
     let status = migrations::status(&mut conn, migrations_dir, schema).await?;

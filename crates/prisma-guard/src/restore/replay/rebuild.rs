@@ -23,7 +23,7 @@ pub struct Rebuilt {
 
 /// Builds the snapshot's state in `schema` of `conn`, which must be empty, from a snapshot the
 /// caller has [`verified`]: deploys
-/// `at_snapshot` with the built-in deploy, then loads every table of the snapshot (but
+/// `at_snapshot` with the built-in deploy (run as `deploy` says), then loads every table of the snapshot (but
 /// `_prisma_migrations`, which the deploy wrote) with the restore engine — parents before
 /// children, straight COPY into the empty tables, sequences moved past the loaded keys. Upload
 /// archives are not extracted.
@@ -35,8 +35,9 @@ pub async fn rebuild(
     schema: &str,
     snapshot: &StoredSnapshot,
     at_snapshot: &[LocalMigration],
+    deploy: DeployOptions,
 ) -> Result<Rebuilt, RestoreError> {
-    migrations::deploy(conn, schema, at_snapshot, DeployOptions::default())
+    migrations::deploy(conn, schema, at_snapshot, deploy)
         .await
         .map_err(replay_error)?;
     let live = crate::catalog::tables(conn, schema)
