@@ -6,6 +6,7 @@
 //! unless `PRISMA_GUARD_REQUIRE_PRISMA=1` (set by `.ci/run`) or `CI` says the tests must run:
 //! then it panics with the same reason. Never a silent skip.
 
+use std::io::Write;
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -38,7 +39,10 @@ impl PrismaCli {
                 "{test}: the real Prisma CLI is required here (PRISMA_GUARD_REQUIRE_PRISMA or CI is set) but {reason}"
             ),
             Some(reason) => {
-                eprintln!(
+                // Straight to the process's stderr, past the test harness's capture, so the
+                // skip shows in a plain `cargo test` run.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "skipping {test}: {reason} (set PRISMA_GUARD_REQUIRE_PRISMA=1 to make this a failure)"
                 );
                 None

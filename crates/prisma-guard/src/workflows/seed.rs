@@ -225,6 +225,61 @@ mod tests {
         assert_eq!(seed_literal("export default {}"), None);
     }
 
+    fn project(package_json: &str, config: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap().to_owned();
+        std::fs::write(root.join("package.json"), package_json).unwrap();
+        std::fs::write(root.join("prisma-guard.toml"), config).unwrap();
+        let options = crate::project::ProjectOptions {
+            start_dir: root,
+            ..Default::default()
+        };
+        (dir, Project::open(options).unwrap())
+    }
+
+    #[test]
+    fn the_seed_runs_only_where_the_reset_command_does_not_seed() {
+        let external =
+            MigrateCommand::parse(crate::workflows::reset::DEFAULT_RESET_COMMAND).unwrap();
+        let seeds = |package: &str, config: &str, reset: &MigrateCommand| {
+            let (_dir, project) = project(package, config);
+            seed_command(&project, reset).map(|c| c.map(|c| c.display()))
+        };
+        let prisma6 =
+            r#"{"devDependencies": {"prisma": "6.19.3"}, "prisma": {"seed": "tsx seed.ts"}}"#;
+        let prisma7 =
+            r#"{"devDependencies": {"prisma": "^7.0.0"}, "prisma": {"seed": "tsx seed.ts"}}"#;
+        // Prisma 6's migrate reset seeds by itself; Prisma 7's does not; builtin never does.
+        assert_eq!(seeds(prisma6, "", &external).unwrap(), None);
+        assert_eq!(
+            seeds(prisma7, "", &external).unwrap().as_deref(),
+            Some(DEFAULT_SEED_COMMAND)
+        );
+        assert_eq!(
+            seeds(prisma6, "", &MigrateCommand::Builtin)
+                .unwrap()
+                .as_deref(),
+            Some(DEFAULT_SEED_COMMAND)
+        );
+        // No seed configured, or none asked for: no step.
+        assert_eq!(
+            seeds(r#"{"devDependencies": {"prisma": "7.4.0"}}"#, "", &external).unwrap(),
+            None
+        );
+        assert_eq!(
+            seeds(prisma7, "seed-command = \"none\"", &external).unwrap(),
+            None
+        );
+        assert_eq!(
+            seeds(prisma7, "seed-command = \"pnpm db:seed\"", &external)
+                .unwrap()
+                .as_deref(),
+            Some("pnpm db:seed")
+        );
+        let err = seeds(prisma7, "seed-command = \"builtin\"", &external).unwrap_err();
+        assert!(err.to_string().contains("builtin"), "{err}");
+    }
+
     #[test]
     fn package_json_first_then_the_prisma_config() {
         let dir = tempfile::tempdir().unwrap();
