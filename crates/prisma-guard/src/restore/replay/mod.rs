@@ -92,7 +92,8 @@ pub struct Replayed {
 /// only read.
 ///
 /// `store` is the snapshot store (the hidden folder goes there); `migrations_dir` is read for
-/// the scratch database's sidecar; `statements` is how each migration file runs. Errors: [`RestoreError::ReplayFailed`] naming the migration
+/// the scratch database's sidecar; `statements` is how each migration file runs. Errors:
+/// [`RestoreError::ReplayFailed`] naming the migration
 /// that failed on the snapshot's data and PostgreSQL's message, [`RestoreError::Corrupt`] before
 /// anything is created, [`RestoreError::Database`] when
 /// the scratch database cannot be created, the restore engine's and snapshot errors. The scratch

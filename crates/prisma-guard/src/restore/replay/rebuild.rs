@@ -23,8 +23,8 @@ pub struct Rebuilt {
 
 /// Builds the snapshot's state in `schema` of `conn`, which must be empty, from a snapshot the
 /// caller has [`verified`]: deploys
-/// `at_snapshot` with the built-in deploy (run as `deploy` says), then loads every table of the snapshot (but
-/// `_prisma_migrations`, which the deploy wrote) with the restore engine — parents before
+/// `at_snapshot` with the built-in deploy (run as `deploy` says), then loads every table of the
+/// snapshot (but `_prisma_migrations`, which the deploy wrote) with the restore engine — parents before
 /// children, straight COPY into the empty tables, sequences moved past the loaded keys. Upload
 /// archives are not extracted.
 ///
