@@ -91,8 +91,15 @@ pub(crate) async fn run(
         restore::prepare(&url, &project.config, snapshot, &selection, mode, &options).await?;
     let plan_text = render::restore::plan_text(&prepared, &url, chrono::Utc::now());
     super::show_plan(printer, args.json, &plan_text)?;
-    restore::refuse_unrestorable(&prepared.plan)?;
-    restore::refuse_missing(&prepared.plan)?;
+    let refused = restore::refuse_unrestorable(&prepared.plan)
+        .and_then(|()| restore::refuse_missing(&prepared.plan));
+    if let Err(error) = refused {
+        if args.json {
+            let text = render::restore::refused_json(&prepared, &url, &error.to_string());
+            printer.line(text)?;
+        }
+        return Err(error.into());
+    }
     if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }
