@@ -1,6 +1,6 @@
 //! `--admin-only` with the admin filter inferred from Prisma's shapes: a `role Role` enum, a
-//! `roles Role[]` enum list, an `isAdmin Boolean`. Every admin comes back, nobody else; the plan
-//! and `status` show the filter with the rows it selects.
+//! `roles Role[]` enum list, an `isAdmin Boolean`, a text role. Every admin comes back, nobody
+//! else; the plan and `status` show the filter with the rows it selects.
 
 use super::{later, reset_to_all};
 use crate::support::{TempProject, TestDb};
@@ -47,7 +47,7 @@ async fn assert_admin_only(project: &TempProject, db: &TestDb, filter: &str, adm
     assert_eq!(user["inserted"], admins.len(), "{report:#}");
     let plan = run.stderr();
     assert!(
-        plan.contains(&format!("{filter} (selects {})", admins.len())),
+        plan.contains(&format!("{filter} (selects {} of 6)", admins.len())),
         "the plan shows the filter with the rows it selects:\n{plan}"
     );
 }
@@ -118,4 +118,14 @@ async fn without_an_admin_column_no_user_is_restored_and_the_plan_says_why() {
     );
     let prompts: i64 = db.scalar("SELECT count(*) FROM \"SystemPrompt\"").await;
     assert_eq!(prompts, 4, "the rest of group admin is restored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_role_matches_admin_in_any_case() {
+    let (project, db) = snapshotted(Some(
+        "ALTER TABLE \"User\" ALTER COLUMN \"role\" DROP DEFAULT;\n\
+         ALTER TABLE \"User\" ALTER COLUMN \"role\" TYPE TEXT USING (CASE WHEN id = 2 THEN 'admin' ELSE \"role\"::text END);\n",
+    ))
+    .await;
+    assert_admin_only(&project, &db, "lower(\"role\") = 'admin'", &[1, 2]).await;
 }

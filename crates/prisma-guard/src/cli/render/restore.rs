@@ -86,7 +86,7 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
                 changes.push(format!("{} set last", t.deferred_columns().join(", ")));
             }
             let filter = match (&t.filter, t.selected) {
-                (Some(filter), Some(n)) => format!("{filter} (selects {n})"),
+                (Some(filter), Some(n)) => format!("{filter} (selects {n} of {})", t.snapshot_rows),
                 (Some(filter), None) => filter.clone(),
                 (None, _) => String::new(),
             };
