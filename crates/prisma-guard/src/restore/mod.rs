@@ -2,8 +2,9 @@
 //!
 //! [`prepare`] reads the target's catalog, resolves the groups, chooses the strategy, builds the
 //! [`plan::RestorePlan`] and tests the snapshot's values against it ([`preflight`]), so the plan
-//! names every table that cannot be restored; the binary shows it and asks for confirmation; [`run`] takes the
-//! safety snapshot and executes the plan in one transaction. Nothing here prints or prompts.
+//! names every table that cannot be restored; the binary shows it and asks for confirmation;
+//! [`run`] takes the safety snapshot and executes the plan in one transaction. Nothing here
+//! prints or prompts.
 
 mod error;
 pub mod execute;

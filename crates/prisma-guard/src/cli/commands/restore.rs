@@ -18,6 +18,11 @@ unless [workspace.metadata.prisma-guard.groups] defines them.
 A snapshot table the live schema does not have (dropped or renamed since the snapshot) cannot
 be restored: the plan lists it and the restore refuses until it is left out with --exclude.
 A data file whose rows differ from the manifest's count stops the restore (rolled back).
+A selected table the restore cannot fill (a new NOT NULL column or foreign key the snapshot
+lacks, NULLs in a column that is NOT NULL now, a value that no longer casts) is found before
+anything is written: the refusal names every one with its reasons; --json lists them all under
+unrestorable. With --strategy auto, a migration that fails when replayed on the snapshot's
+data makes the restore fall back to map, and the plan's strategy line says why.
 
 Upload archives are extracted only into the folders configured now (files.<group>): an archive
 taken from other folders is skipped, and the plan says why; a manifest folder that is not a
