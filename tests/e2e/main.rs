@@ -12,6 +12,7 @@ mod cli;
 mod demo;
 mod hooks;
 mod leftovers;
+mod plan;
 mod pre_migrate;
 mod prisma_cli;
 mod prune;

@@ -167,7 +167,9 @@ async fn a_migration_failing_on_the_snapshot_data_changes_nothing() {
     );
     s.db.deploy(&s.project.migrations(), 8).await;
 
-    let (run, pid) = run_with_pid(&s.project, &s.db, &["restore", &s.id, "--yes"]);
+    // Asked for by name: `auto` would fall back to map (tests/e2e/plan/fallback.rs).
+    let args = ["restore", &s.id, "--strategy", "replay", "--yes"];
+    let (run, pid) = run_with_pid(&s.project, &s.db, &args);
     run.assert_code(1);
     let stderr = run.stderr();
     assert!(

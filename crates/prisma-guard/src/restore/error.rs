@@ -35,13 +35,13 @@ pub enum RestoreError {
         /// The name given.
         name: String,
     },
-    /// Selected tables have live NOT NULL columns without default that the snapshot lacks.
-    #[error("cannot restore {tables}: the live schema requires columns the snapshot does not have")]
+    /// Selected tables the restore cannot fill, every one with every reason (new required
+    /// columns, NULLs in columns that are NOT NULL now, values that do not cast), found before
+    /// anything is written.
+    #[error("cannot restore {} of the selected tables:{}", tables.len(), listed(tables))]
     Unrestorable {
-        /// `Table (col, col)`, comma-separated.
-        tables: String,
-        /// The table names, for the hint.
-        names: String,
+        /// The tables and their problems.
+        tables: Vec<crate::restore::plan::Unrestorable>,
     },
     /// A foreign-key cycle with no nullable edge to defer.
     #[error("the foreign keys of {tables} form a cycle with no nullable column to break it")]
@@ -243,8 +243,12 @@ impl crate::error::Hint for RestoreError {
             RestoreError::UnknownTable { .. } => {
                 "`prisma-guard snapshots show` lists the snapshot's tables; names are case-sensitive".into()
             }
-            RestoreError::Unrestorable { names, .. } => {
-                format!("leave them out with --exclude {names}; {UNCHANGED}")
+            RestoreError::Unrestorable { tables } => {
+                let names: Vec<&str> = tables.iter().map(|u| u.table.as_str()).collect();
+                format!(
+                    "{UNCHANGED}; leave them out with --exclude {} to restore the rest",
+                    names.join(",")
+                )
             }
             RestoreError::Cycle { .. } => {
                 format!("leave one of these tables out with --exclude; {UNCHANGED}")
@@ -297,4 +301,9 @@ impl crate::error::Hint for RestoreError {
             }
         })
     }
+}
+
+/// `\n  Table: problem; problem` per table, for [`RestoreError::Unrestorable`]'s message.
+pub(crate) fn listed(tables: &[crate::restore::plan::Unrestorable]) -> String {
+    tables.iter().map(|u| format!("\n  {u}")).collect()
 }

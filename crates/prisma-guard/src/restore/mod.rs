@@ -1,13 +1,16 @@
 //! Restores: groups, a pure planner and an executor.
 //!
-//! [`prepare`] reads the target's catalog, resolves the groups and builds the
-//! [`plan::RestorePlan`]; the binary shows it and asks for confirmation; [`run`] takes the
-//! safety snapshot and executes the plan in one transaction. Nothing here prints or prompts.
+//! [`prepare`] reads the target's catalog, resolves the groups, chooses the strategy, builds the
+//! [`plan::RestorePlan`] and tests the snapshot's values against it ([`preflight`]), so the plan
+//! names every table that cannot be restored; the binary shows it and asks for confirmation;
+//! [`run`] takes the safety snapshot and executes the plan in one transaction. Nothing here
+//! prints or prompts.
 
 mod error;
 pub mod execute;
 pub mod groups;
 pub mod plan;
+pub mod preflight;
 pub mod replay;
 pub mod rollback;
 
@@ -100,10 +103,17 @@ pub struct PrepareOptions {
 /// Reads the live catalog of `url`, resolves the groups from `config`, chooses the strategy
 /// (running the replay in a scratch database when it is used), and plans the restore.
 ///
-/// Only reads the target. Errors: [`RestoreError::Connect`], [`RestoreError::Database`] for the
-/// catalog, the planner's errors (see [`plan::plan`]), checked before any replay;
-/// [`RestoreError::ReplayImpossible`] when `replay` was asked for and is not possible;
-/// [`RestoreError::ReplayFailed`] when a migration fails on the snapshot's data.
+/// With `auto`, a replay whose migration fails on the snapshot's data falls back to `map`, and
+/// the strategy's reason names the migration and PostgreSQL's error; an explicit `replay` stops
+/// with the error. Then [`preflight::preflight`] tests the data the plan restores from, so every
+/// unrestorable table is listed in [`RestorePlan::unrestorable`] (an error only when the restore
+/// runs: [`refuse_unrestorable`]).
+///
+/// Only reads the target (the preflight stages data in a transaction it rolls back). Errors:
+/// [`RestoreError::Connect`], [`RestoreError::Database`] for the catalog, the planner's errors
+/// (see [`plan::plan`]), checked before any replay; [`RestoreError::ReplayImpossible`] when
+/// `replay` was asked for and is not possible; [`RestoreError::ReplayFailed`] when a migration
+/// fails on the snapshot's data under `--strategy replay`; the preflight's errors.
 pub async fn prepare(
     url: &DatabaseUrl,
     config: &crate::config::Config,
@@ -141,6 +151,8 @@ pub async fn prepare(
     if let Some(replayed) = &replayed {
         plan = plan::plan(&replayed.snapshot.manifest, &live, &groups, selection, mode)?;
     }
+    let source = replayed.as_ref().map_or(&snapshot, |r| &r.snapshot);
+    preflight::preflight(&mut conn, &source.path, &source.manifest, &live, &mut plan).await?;
     Ok(Prepared {
         snapshot,
         strategy,
@@ -195,7 +207,7 @@ async fn choose(
         }
         (_, Ok(plan)) => plan,
     };
-    let replayed = replay::replay(
+    let replayed = match replay::replay(
         url,
         snapshot,
         &plan,
@@ -203,7 +215,18 @@ async fn choose(
         &options.migrations_dir,
         options.statements,
     )
-    .await?;
+    .await
+    {
+        Err(RestoreError::ReplayFailed { migration, message })
+            if options.strategy == Strategy::Auto =>
+        {
+            let reason = format!(
+                "replay failed, so columns are matched by name: migration {migration} fails on the snapshot's data ({message})"
+            );
+            return Ok((map(&reason), None));
+        }
+        replayed => replayed?,
+    };
     let mut reason = format!(
         "the snapshot's {} migrations match the local files; the {} applied since are replayed on its data in a scratch database",
         plan.at_snapshot.len(),
@@ -280,30 +303,14 @@ pub async fn run(
     Ok((report, safety))
 }
 
-/// Errors with [`RestoreError::Unrestorable`] when the plan lists unrestorable tables.
+/// Errors with [`RestoreError::Unrestorable`], carrying every listed table, when the plan lists
+/// unrestorable tables.
 pub fn refuse_unrestorable(plan: &RestorePlan) -> Result<(), RestoreError> {
     if plan.unrestorable.is_empty() {
         return Ok(());
     }
     Err(RestoreError::Unrestorable {
-        tables: plan
-            .unrestorable
-            .iter()
-            .map(|u| {
-                format!(
-                    "{} (new NOT NULL column without default: {})",
-                    u.table,
-                    u.columns.join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        names: plan
-            .unrestorable
-            .iter()
-            .map(|u| u.table.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        tables: plan.unrestorable.clone(),
     })
 }
 

@@ -18,6 +18,11 @@ unless [workspace.metadata.prisma-guard.groups] defines them.
 A snapshot table the live schema does not have (dropped or renamed since the snapshot) cannot
 be restored: the plan lists it and the restore refuses until it is left out with --exclude.
 A data file whose rows differ from the manifest's count stops the restore (rolled back).
+A selected table the restore cannot fill (a new NOT NULL column or foreign key the snapshot
+lacks, NULLs in a column that is NOT NULL now, a value that no longer casts) is found before
+anything is written: the refusal names every one with its reasons; --json lists them all under
+unrestorable. With --strategy auto, a migration that fails when replayed on the snapshot's
+data makes the restore fall back to map, and the plan's strategy line says why.
 
 Upload archives are extracted only into the folders configured now (files.<group>): an archive
 taken from other folders is skipped, and the plan says why; a manifest folder that is not a
@@ -91,8 +96,15 @@ pub(crate) async fn run(
         restore::prepare(&url, &project.config, snapshot, &selection, mode, &options).await?;
     let plan_text = render::restore::plan_text(&prepared, &url, chrono::Utc::now());
     super::show_plan(printer, args.json, &plan_text)?;
-    restore::refuse_unrestorable(&prepared.plan)?;
-    restore::refuse_missing(&prepared.plan)?;
+    let refused = restore::refuse_unrestorable(&prepared.plan)
+        .and_then(|()| restore::refuse_missing(&prepared.plan));
+    if let Err(error) = refused {
+        if args.json {
+            let text = render::restore::refused_json(&prepared, &url, &error.to_string());
+            printer.line(text)?;
+        }
+        return Err(error.into());
+    }
     if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }

@@ -47,13 +47,17 @@ pub(crate) async fn run(
         let mut conn = url.connect().await?;
         let tables = crate::catalog::tables(&mut conn, url.schema()).await?;
         let enums = crate::catalog::enums(&mut conn, url.schema()).await?;
-        anyhow::Ok((tables, enums))
+        let groups = crate::restore::groups::resolve(&project.config, &tables, &enums);
+        let counts =
+            crate::restore::groups::count_filtered(&mut conn, url.schema(), &groups).await?;
+        anyhow::Ok((groups, counts))
     };
     let (report, catalog) = tokio::join!(migrations, catalog);
-    let (report, (tables, enums)) = (report?, catalog?);
-    let groups = crate::restore::groups::resolve(&project.config, &tables, &enums);
+    let (report, (groups, counts)) = (report?, catalog?);
     if args.json {
-        printer.line(render::status::status_json(&report, &groups, project, &url))?;
+        printer.line(render::status::status_json(
+            &report, &groups, &counts, project, &url,
+        ))?;
     } else {
         printer.out(render::status::database_header(project, &url))?;
         printer.out(render::status::status_table(&report))?;
@@ -61,7 +65,10 @@ pub(crate) async fn run(
             "\n{}",
             render::status::status_summary(&report, url.schema())
         ))?;
-        printer.out(format_args!("\n{}", render::status::groups_text(&groups)))?;
+        printer.out(format_args!(
+            "\n{}",
+            render::status::groups_text(&groups, &counts)
+        ))?;
         printer.warn_all(&render::status::status_warnings(&report))?;
     }
     super::warn_tracked_snapshots(project, printer)?;

@@ -64,7 +64,7 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
         text.push_str(&format!(
             "migrations  {} applied since the snapshot: {}\n",
             prepared.applied_since.len(),
-            prepared.applied_since.join(", ")
+            folded(&prepared.applied_since, FOLD_AFTER)
         ));
     }
     text.push('\n');
@@ -85,11 +85,16 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
             if !t.deferred.is_empty() {
                 changes.push(format!("{} set last", t.deferred_columns().join(", ")));
             }
+            let filter = match (&t.filter, t.selected) {
+                (Some(filter), Some(n)) => format!("{filter} (selects {n} of {})", t.snapshot_rows),
+                (Some(filter), None) => filter.clone(),
+                (None, _) => String::new(),
+            };
             table.add_row([
                 t.name.clone(),
                 t.snapshot_rows.to_string(),
                 t.groups.join(", "),
-                t.filter.clone().unwrap_or_default(),
+                filter,
                 changes.join("; "),
             ]);
         }
@@ -128,18 +133,49 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
     }
     if !plan.skipped.is_empty() {
         text.push_str("\nskipped:\n");
-        for s in &plan.skipped {
-            text.push_str(&format!("  {}: {}\n", s.name, s.reason));
+        let lines: Vec<String> = plan
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.reason))
+            .collect();
+        for line in folded_lines(&lines, SKIPPED_LINES) {
+            text.push_str(&format!("  {line}\n"));
         }
     }
-    for u in &plan.unrestorable {
-        text.push_str(&format!(
-            "cannot restore {}: new NOT NULL column(s) without default: {}\n",
-            u.table,
-            u.columns.join(", ")
-        ));
-    }
+    // Unrestorable tables are not listed here: the refusal that follows names every one with
+    // its reasons, so each is said once.
     text
+}
+
+/// Items of a list line shown before the rest is folded.
+const FOLD_AFTER: usize = 5;
+
+/// Lines of the `skipped` section shown before the rest is folded.
+const SKIPPED_LINES: usize = 10;
+
+/// `a, b, c, … and 7 more` when `items` has more than `first` (`--json` has them all).
+pub(super) fn folded(items: &[String], first: usize) -> String {
+    if items.len() <= first {
+        return items.join(", ");
+    }
+    format!(
+        "{}, … and {} more",
+        items[..first].join(", "),
+        items.len() - first
+    )
+}
+
+/// The first `first` lines, then `… and N more (--json lists them all)`.
+fn folded_lines(lines: &[String], first: usize) -> Vec<String> {
+    if lines.len() <= first {
+        return lines.to_vec();
+    }
+    let mut shown = lines[..first].to_vec();
+    shown.push(format!(
+        "… and {} more (--json lists them all)",
+        lines.len() - first
+    ));
+    shown
 }
 
 /// The result: per table counts, totals, time, and the safety snapshot.
@@ -240,6 +276,7 @@ pub fn json(
                 "name": t.name,
                 "groups": t.groups,
                 "filter": t.filter,
+                "selected": t.selected,
                 "snapshot_rows": r.snapshot_rows,
                 "kept": t.kept.iter().map(|k| &k.name).collect::<Vec<_>>(),
                 "dropped": t.dropped,
@@ -274,6 +311,7 @@ pub fn json(
         "tables": tables,
         "skipped": plan.skipped,
         "missing": plan.missing,
+        "unrestorable": plan.unrestorable,
         "files": report.files,
         "skipped_files": plan.skipped_files,
         "totals": {
@@ -287,4 +325,52 @@ pub fn json(
         },
         "elapsed_ms": report.elapsed_ms,
     }))
+}
+
+/// `restore --json` for a plan the restore refuses (unrestorable or missing tables): the plan
+/// alone, with every unrestorable table and its problems; nothing was run.
+pub fn refused_json(prepared: &Prepared, url: &DatabaseUrl, error: &str) -> String {
+    let m = &prepared.snapshot.manifest;
+    let plan = &prepared.plan;
+    pretty(&json!({
+        "snapshot": {
+            "id": m.id,
+            "created_at": m.created_at,
+            "reason": m.reason,
+            "taken_of": { "database": m.database.name, "schema": m.database.schema, "url": m.database.url },
+        },
+        "database": url.redacted(),
+        "mode": plan.mode,
+        "applied_since": prepared.applied_since,
+        "strategy": prepared.strategy,
+        "refused": error,
+        "tables": plan.tables.iter().map(|t| json!({
+            "name": t.name,
+            "groups": t.groups,
+            "filter": t.filter,
+            "selected": t.selected,
+            "snapshot_rows": t.snapshot_rows,
+        })).collect::<Vec<_>>(),
+        "unrestorable": plan.unrestorable,
+        "missing": plan.missing,
+        "skipped": plan.skipped,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_folded() {
+        let items: Vec<String> = (1..=8).map(|i| format!("m{i}")).collect();
+        assert_eq!(folded(&items[..5], 5), "m1, m2, m3, m4, m5");
+        assert_eq!(folded(&items, 5), "m1, m2, m3, m4, m5, … and 3 more");
+        assert_eq!(folded(&[], 5), "");
+        assert_eq!(folded_lines(&items[..2], 2), ["m1", "m2"]);
+        assert_eq!(
+            folded_lines(&items, 2),
+            ["m1", "m2", "… and 6 more (--json lists them all)"]
+        );
+    }
 }

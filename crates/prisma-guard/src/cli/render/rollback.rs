@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 
-use super::restore::plan_header;
+use super::restore::{folded, plan_header};
 use super::{pretty, render};
 use crate::database::DatabaseUrl;
 use crate::restore::rollback::{RollbackPlan, RollbackReport};
@@ -34,7 +34,7 @@ pub fn rollback_plan_text(
         text.push_str(&format!(
             "migrations  {} applied since the snapshot are undone: {}\n",
             plan.undone.len(),
-            plan.undone.join(", ")
+            folded(&plan.undone, 5)
         ));
     }
     let tables = m.tables.iter().filter(|t| t.name != "_prisma_migrations");

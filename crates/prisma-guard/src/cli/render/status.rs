@@ -7,7 +7,7 @@ use super::{render, toml_string};
 use crate::database::DatabaseUrl;
 use crate::migrations::{MigrationState, StatusReport};
 use crate::project::Project;
-use crate::restore::groups::{Group, GroupSource};
+use crate::restore::groups::{FilterCount, Group, GroupSource};
 
 /// States in the order the summary lists them.
 const STATES: [MigrationState; 6] = [
@@ -101,6 +101,7 @@ pub fn status_warnings(report: &StatusReport) -> Vec<String> {
 pub fn status_json(
     report: &StatusReport,
     groups: &[Group],
+    counts: &[FilterCount],
     project: &Project,
     url: &DatabaseUrl,
 ) -> String {
@@ -125,13 +126,15 @@ pub fn status_json(
         "divergence": report.divergence,
         "summary": summary,
         "groups": groups,
+        "group_filter_counts": counts,
     });
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }
 
 /// The "Restore groups" section of `status`: each group with where it came from, its tables
-/// (with filters) and folders, then the TOML that pins the inferred ones.
-pub fn groups_text(groups: &[Group]) -> String {
+/// (with filters, and the live rows each filter selects, from `counts`), the user tables whose
+/// admins could not be inferred, its folders, then the TOML that pins the inferred ones.
+pub fn groups_text(groups: &[Group], counts: &[FilterCount]) -> String {
     const EXAMPLE: &str = r#"admin = ["User WHERE \"role\" = 'ADMIN'", "SystemPrompt"]"#;
     if groups.is_empty() {
         return format!(
@@ -150,7 +153,27 @@ pub fn groups_text(groups: &[Group]) -> String {
             out += "    no tables\n";
         }
         for table in &group.tables {
-            out += &format!("    {table}\n");
+            let count = counts
+                .iter()
+                .find(|c| c.group == group.name && c.table == table.table);
+            let selects = match count {
+                Some(FilterCount {
+                    selected: Some(n),
+                    rows,
+                    ..
+                }) => format!("  (selects {n} of the {rows} rows now in the database)"),
+                Some(FilterCount {
+                    error: Some(error), ..
+                }) => format!("  (the database refuses this filter: {error})"),
+                _ => String::new(),
+            };
+            out += &format!("    {table}{selects}\n");
+        }
+        for left_out in &group.uninferred {
+            out += &format!(
+                "    {} left out: admins could not be inferred, {}; pin a filter\n",
+                left_out.table, left_out.reason
+            );
         }
         for folder in &group.folders {
             out += &format!("    files: {folder}\n");

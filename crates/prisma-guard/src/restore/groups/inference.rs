@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{ADMIN, ANALYTICS, IMAGES};
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::sql::quote_ident;
 
 /// The standard groups, in inference precedence: a table matching several goes into the first.
@@ -104,36 +104,87 @@ fn singular(word: String) -> String {
     }
 }
 
-/// The filter that keeps a user table's admins, when its columns say who they are.
-pub(super) fn admin_filter(table: &Table, enums: &BTreeMap<String, Vec<String>>) -> Option<String> {
-    for column in &table.columns {
-        if !column.name.eq_ignore_ascii_case("role") {
-            continue;
-        }
-        if let Some(labels) = enums.get(&column.data_type) {
-            let admin = labels
-                .iter()
-                .find(|l| *l == "ADMIN")
-                .or_else(|| labels.iter().find(|l| l.eq_ignore_ascii_case("admin")));
-            if let Some(label) = admin {
-                return Some(format!(
-                    "{} = '{}'",
-                    quote_ident(&column.name),
-                    label.replace('\'', "''")
-                ));
-            }
-        } else if is_text(&column.data_type) {
-            return Some(format!("{} = 'ADMIN'", quote_ident(&column.name)));
-        }
-    }
-    table
+/// Why no admin filter could be inferred for a user table, in words.
+pub(super) const NO_ADMIN_COLUMN: &str = "no column says who is an admin (looked for a `role` enum with an ADMIN label, a `roles` enum list, an `isAdmin`/`admin`/`is_admin` boolean, a text `role`)";
+
+/// The filter that keeps a user table's admins, when its columns say who they are; else why not.
+///
+/// In this order, the first that fits wins:
+/// 1. a `role` column (any case, `user_role` too) of an enum type with an admin label
+///    (`ADMIN`, else any label equal to `admin` ignoring case): `"role" = 'ADMIN'`;
+/// 2. a `roles` column (or `role`) that is an array of such an enum (Prisma's `roles Role[]`):
+///    `'ADMIN' = ANY("roles")`;
+/// 3. a boolean `isAdmin`, `is_admin` or `admin` (any case): `"isAdmin"`;
+/// 4. a text `role` (`text`, `citext`, `varchar`), compared ignoring case:
+///    `lower("role") = 'admin'`; a text list `roles text[]`: any element so.
+pub(super) fn admin_filter(
+    table: &Table,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> Result<String, String> {
+    let role_columns: Vec<&Column> = table
         .columns
         .iter()
-        .find(|c| {
-            let name = c.name.replace('_', "").to_lowercase();
-            c.data_type == "boolean" && (name == "isadmin" || name == "admin")
-        })
-        .map(|c| quote_ident(&c.name))
+        .filter(|c| is_role_name(&c.name))
+        .collect();
+    for column in &role_columns {
+        if let Some(label) = enums.get(&column.data_type).and_then(|l| admin_label(l)) {
+            return Ok(format!(
+                "{} = {}",
+                quote_ident(&column.name),
+                literal(label)
+            ));
+        }
+    }
+    for column in &role_columns {
+        let element = column.data_type.strip_suffix("[]");
+        if let Some(label) = element
+            .and_then(|e| enums.get(e))
+            .and_then(|l| admin_label(l))
+        {
+            return Ok(format!(
+                "{} = ANY({})",
+                literal(label),
+                quote_ident(&column.name)
+            ));
+        }
+    }
+    if let Some(column) = table.columns.iter().find(|c| {
+        let name = c.name.replace('_', "").to_lowercase();
+        c.data_type == "boolean" && (name == "isadmin" || name == "admin")
+    }) {
+        return Ok(quote_ident(&column.name));
+    }
+    for column in &role_columns {
+        let name = quote_ident(&column.name);
+        if is_text(&column.data_type) {
+            return Ok(format!("lower({name}) = 'admin'"));
+        }
+        if column.data_type.strip_suffix("[]").is_some_and(is_text) {
+            return Ok(format!(
+                "EXISTS (SELECT 1 FROM unnest({name}) AS xtask_role WHERE lower(xtask_role) = 'admin')"
+            ));
+        }
+    }
+    Err(NO_ADMIN_COLUMN.to_string())
+}
+
+/// `role`, `roles`, `Role`, `user_role`, `userRoles`.
+fn is_role_name(name: &str) -> bool {
+    let name = name.replace('_', "").to_lowercase();
+    ["role", "roles", "userrole", "userroles"].contains(&name.as_str())
+}
+
+/// The enum label that means admin: `ADMIN` exactly, else one equal to `admin` ignoring case.
+fn admin_label(labels: &[String]) -> Option<&str> {
+    labels
+        .iter()
+        .find(|l| *l == "ADMIN")
+        .or_else(|| labels.iter().find(|l| l.eq_ignore_ascii_case("admin")))
+        .map(String::as_str)
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 fn is_text(data_type: &str) -> bool {

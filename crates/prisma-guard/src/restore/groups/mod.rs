@@ -4,12 +4,16 @@
 //! "SystemPrompt"]`) and `[workspace.metadata.prisma-guard.files]` (`images = ["public/uploads"]`).
 //! The standard groups `admin`, `images` and `analytics` that are not configured are inferred
 //! from the live catalog's table names, word by word (`SystemPrompt` is "system" + "prompt";
-//! `Blog` is not "log"), and for user tables from their columns (a `role` enum with `ADMIN`, an
-//! `isAdmin` boolean). `prisma-guard status` shows the result so the user can pin or correct it.
+//! `Blog` is not "log"), and for user tables from their columns (a `role` enum with `ADMIN`, a
+//! `roles Role[]` list, an `isAdmin` boolean, a text `role`). A user table whose columns do not
+//! say who is an admin is left out of `admin` and listed in [`Group::uninferred`] rather than
+//! restored whole. `prisma-guard status` shows the result so the user can pin or correct it.
 //!
 //! Here the group types and [`resolve`]; the config entry syntax is in `entry`, the inference
-//! from names and columns in `inference`.
+//! from names and columns in `inference`. All of it is pure but `count` ([`count_filtered`]),
+//! which counts in the live tables the rows each filter selects, read-only.
 
+mod count;
 mod entry;
 mod inference;
 #[cfg(test)]
@@ -19,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8PathBuf;
 
+pub use count::{FilterCount, count_filtered};
 pub use entry::parse_entry;
 
 use inference::{STANDARD, admin_filter, classify, words};
@@ -71,6 +76,20 @@ pub struct Group {
     pub folders: Vec<Utf8PathBuf>,
     /// Where the tables came from.
     pub source: GroupSource,
+    /// Inferred groups only: user tables left out because no column says which rows are
+    /// admins (rather than restoring every user as an admin).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uninferred: Vec<Uninferred>,
+}
+
+/// A table inference would have put in a group, left out because its row filter could not be
+/// inferred.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Uninferred {
+    /// The table.
+    pub table: String,
+    /// Why, in words (which columns were looked for).
+    pub reason: String,
 }
 
 /// Resolves the restore groups of a project. Pure: `tables` and `enums` are the live catalog
@@ -90,8 +109,11 @@ pub struct Group {
 /// into at most one inferred group, analytics before images before admin (`UserEvent` is
 /// analytics). `_prisma_migrations` and tables named in any configured group are never
 /// inferred. In `admin`, a table whose words include "user" gets a filter when its columns show
-/// who is an admin: a `role` enum with an `ADMIN` label (`"role" = 'ADMIN'`), a text `role`
-/// column (the same filter), or a boolean `is_admin`/`isAdmin`/`admin` (`"isAdmin"`).
+/// who is an admin, first fit wins: a `role` enum with an admin label, found ignoring case
+/// (`"role" = 'ADMIN'`), a `roles` list of such an enum (`'ADMIN' = ANY("roles")`), a boolean
+/// `is_admin`/`isAdmin`/`admin` (`"isAdmin"`), a text `role` (`lower("role") = 'admin'`) or
+/// text list. A user table with none of these is not put in `admin` but listed in its
+/// [`Group::uninferred`], so `--admin-only` never restores every user as an admin.
 ///
 /// `enums` maps an enum type, spelled as `format_type` prints it (the same string as
 /// [`crate::catalog::Column::data_type`], e.g. `"Role"`), to its labels. The groups are sorted
@@ -110,6 +132,7 @@ pub fn resolve(
     let mut sorted: Vec<&Table> = tables.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut inferred: BTreeMap<&str, Vec<GroupTable>> = BTreeMap::new();
+    let mut uninferred: BTreeMap<&str, Vec<Uninferred>> = BTreeMap::new();
     for table in sorted {
         if table.name == MIGRATIONS_TABLE || configured.contains(&table.name) {
             continue;
@@ -122,7 +145,16 @@ pub fn resolve(
             continue;
         }
         let filter = if group == ADMIN && words.iter().any(|w| w == "user") {
-            admin_filter(table, enums)
+            match admin_filter(table, enums) {
+                Ok(filter) => Some(filter),
+                Err(reason) => {
+                    uninferred.entry(group).or_default().push(Uninferred {
+                        table: table.name.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            }
         } else {
             None
         };
@@ -141,6 +173,7 @@ pub fn resolve(
     let mut groups = Vec::new();
     for name in names {
         let folders = config.files.get(name).cloned().unwrap_or_default();
+        let left_out = uninferred.remove(name).unwrap_or_default();
         let (tables, source) = match config.groups.get(name) {
             Some(entries) => (
                 entries.iter().map(|e| parse_entry(e)).collect(),
@@ -148,10 +181,10 @@ pub fn resolve(
             ),
             None => {
                 let tables = inferred.remove(name).unwrap_or_default();
-                if tables.is_empty() && folders.is_empty() {
+                if tables.is_empty() && folders.is_empty() && left_out.is_empty() {
                     continue;
                 }
-                let source = if tables.is_empty() {
+                let source = if tables.is_empty() && left_out.is_empty() {
                     GroupSource::Config
                 } else {
                     GroupSource::Inferred
@@ -164,6 +197,7 @@ pub fn resolve(
             tables,
             folders,
             source,
+            uninferred: left_out,
         });
     }
     groups

@@ -70,6 +70,7 @@ fn inferred(name: &str, tables: Vec<GroupTable>) -> Group {
         tables,
         folders: Vec::new(),
         source: GroupSource::Inferred,
+        uninferred: Vec::new(),
     }
 }
 
@@ -258,7 +259,19 @@ fn admin_filter_of(
     let groups = resolve(&Config::default(), &[table("users", columns)], enums);
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].name, "admin");
-    groups[0].tables[0].filter.clone()
+    let admin = &groups[0];
+    match admin.tables.as_slice() {
+        [] => {
+            assert_eq!(admin.uninferred.len(), 1, "{admin:?}");
+            assert_eq!(admin.uninferred[0].table, "users");
+            None
+        }
+        [one] => {
+            assert!(admin.uninferred.is_empty(), "{admin:?}");
+            Some(one.filter.clone().expect("an admin filter"))
+        }
+        more => panic!("one table: {more:?}"),
+    }
 }
 
 #[test]
@@ -273,12 +286,8 @@ fn admin_filters_for_user_tables() {
         Some("\"is_admin\"")
     );
     assert_eq!(
-        admin_filter_of(&[("Role", "text")], &enums).as_deref(),
-        Some("\"Role\" = 'ADMIN'")
-    );
-    assert_eq!(
-        admin_filter_of(&[("role", "character varying(20)")], &enums).as_deref(),
-        Some("\"role\" = 'ADMIN'")
+        admin_filter_of(&[("Admin", "boolean")], &enums).as_deref(),
+        Some("\"Admin\"")
     );
     assert_eq!(
         admin_filter_of(&[("role", "\"Role\"")], &enums).as_deref(),
@@ -286,13 +295,14 @@ fn admin_filters_for_user_tables() {
     );
     let lower = BTreeMap::from([(
         "user_role".to_string(),
-        vec!["member".to_string(), "admin".to_string()],
+        vec!["member".to_string(), "Admin".to_string()],
     )]);
     assert_eq!(
         admin_filter_of(&[("role", "user_role")], &lower).as_deref(),
-        Some("\"role\" = 'admin'")
+        Some("\"role\" = 'Admin'"),
+        "the label is found ignoring case and used as spelled"
     );
-    // An enum without ADMIN: fall back to a boolean, else no filter.
+    // An enum without an admin label: fall back to a boolean, else no filter.
     assert_eq!(
         admin_filter_of(&[("role", "\"PostStatus\""), ("admin", "boolean")], &enums).as_deref(),
         Some("\"admin\"")
@@ -308,4 +318,79 @@ fn admin_filters_for_user_tables() {
         &enums,
     );
     assert_eq!(groups[0].tables[0].filter, None);
+}
+
+#[test]
+fn admin_filters_for_prisma_enum_lists() {
+    let enums = fixture_enums();
+    assert_eq!(
+        admin_filter_of(&[("id", "integer"), ("roles", "\"Role\"[]")], &enums).as_deref(),
+        Some("'ADMIN' = ANY(\"roles\")")
+    );
+    let lower = BTreeMap::from([("app_role".to_string(), vec!["admin".to_string()])]);
+    assert_eq!(
+        admin_filter_of(&[("userRoles", "app_role[]")], &lower).as_deref(),
+        Some("'admin' = ANY(\"userRoles\")")
+    );
+    // A list of an enum without an admin label says nothing.
+    assert_eq!(
+        admin_filter_of(&[("roles", "\"PostStatus\"[]")], &enums),
+        None
+    );
+    // An enum column wins over a boolean, a boolean over a text role.
+    assert_eq!(
+        admin_filter_of(&[("isAdmin", "boolean"), ("roles", "\"Role\"[]")], &enums).as_deref(),
+        Some("'ADMIN' = ANY(\"roles\")")
+    );
+    assert_eq!(
+        admin_filter_of(&[("role", "text"), ("isAdmin", "boolean")], &enums).as_deref(),
+        Some("\"isAdmin\"")
+    );
+}
+
+#[test]
+fn admin_filters_for_text_roles_ignore_case() {
+    let enums = fixture_enums();
+    assert_eq!(
+        admin_filter_of(&[("Role", "text")], &enums).as_deref(),
+        Some("lower(\"Role\") = 'admin'")
+    );
+    assert_eq!(
+        admin_filter_of(&[("role", "character varying(20)")], &enums).as_deref(),
+        Some("lower(\"role\") = 'admin'")
+    );
+    assert_eq!(
+        admin_filter_of(&[("roles", "text[]")], &enums).as_deref(),
+        Some(
+            "EXISTS (SELECT 1 FROM unnest(\"roles\") AS xtask_role WHERE lower(xtask_role) = 'admin')"
+        )
+    );
+}
+
+#[test]
+fn a_user_table_without_an_admin_column_is_left_out_and_said_so() {
+    let tables = [
+        table("User", &[("id", "integer"), ("email", "text")]),
+        table("SystemPrompt", &[("id", "integer")]),
+    ];
+    let groups = resolve(&Config::default(), &tables, &BTreeMap::new());
+    let admin = groups.iter().find(|g| g.name == "admin").unwrap();
+    assert_eq!(admin.tables, [entry("SystemPrompt", None)]);
+    assert_eq!(
+        admin.uninferred,
+        [Uninferred {
+            table: "User".into(),
+            reason: inference::NO_ADMIN_COLUMN.into(),
+        }]
+    );
+    // Alone, it still makes the group, so `--admin-only` says why rather than "no group".
+    let groups = resolve(&Config::default(), &tables[..1], &BTreeMap::new());
+    assert_eq!(groups.len(), 1);
+    assert!(groups[0].tables.is_empty());
+    assert_eq!(groups[0].source, GroupSource::Inferred);
+    // A configured admin group is taken as it is.
+    let config = Config::parse_file("groups.admin = [\"User\"]\n").unwrap();
+    let groups = resolve(&config, &tables, &BTreeMap::new());
+    assert!(groups[0].uninferred.is_empty());
+    assert_eq!(groups[0].tables, [entry("User", None)]);
 }

@@ -115,6 +115,7 @@ mod tests {
             tables: Vec::new(),
             folders: folders.iter().map(Utf8PathBuf::from).collect(),
             source: GroupSource::Config,
+            uninferred: Vec::new(),
         }]
     }
 

@@ -24,6 +24,7 @@ mod selection;
 mod table;
 #[cfg(test)]
 mod tests;
+mod unrestorable;
 
 use std::collections::BTreeSet;
 
@@ -33,10 +34,12 @@ use serde::Serialize;
 pub use files::SkippedFiles;
 pub use selection::Selection;
 pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
+pub use unrestorable::{Checks, Problem, Unrestorable, checks, references};
 
 use order::order;
 use selection::{files_selected, select};
 use table::table_plan;
+use unrestorable::missing_columns;
 
 use super::RestoreError;
 use super::groups::Group;
@@ -85,16 +88,6 @@ pub struct Missing {
     pub rows: u64,
 }
 
-/// A selected table the restore cannot fill: live NOT NULL columns without a default that the
-/// snapshot lacks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unrestorable {
-    /// The table.
-    pub table: String,
-    /// The columns.
-    pub columns: Vec<String>,
-}
-
 /// A live table outside the selection whose foreign key points into it: `replace` must not
 /// delete rows it references.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,7 +130,9 @@ pub struct RestorePlan {
     pub tables: Vec<TablePlan>,
     /// Snapshot tables left out, with the reason.
     pub skipped: Vec<Skipped>,
-    /// Selected tables that cannot be restored; the restore refuses while any is listed.
+    /// Selected tables that cannot be restored, every one with every reason: the planner lists
+    /// new required columns; [`crate::restore::preflight`] adds NULLs in columns that are NOT
+    /// NULL now and values that do not cast. The restore refuses while any is listed.
     pub unrestorable: Vec<Unrestorable>,
     /// Selected snapshot tables the live schema does not have; the restore refuses while any is
     /// listed (leave them out with `--exclude`).
@@ -219,17 +214,11 @@ pub fn plan(
             });
             continue;
         };
-        let missing: Vec<String> = table
-            .columns
-            .iter()
-            .filter(|c| !c.generated && !c.identity && !c.nullable && c.default.is_none())
-            .filter(|c| !entry.columns.iter().any(|s| s.name == c.name))
-            .map(|c| c.name.clone())
-            .collect();
-        if !missing.is_empty() {
+        let problems = missing_columns(entry, table);
+        if !problems.is_empty() {
             unrestorable.push(Unrestorable {
                 table: entry.name.clone(),
-                columns: missing,
+                problems,
             });
             continue;
         }

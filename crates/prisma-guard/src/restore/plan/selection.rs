@@ -45,7 +45,15 @@ pub(super) fn select(
     if !selection.only.is_empty() {
         let entries: Vec<_> = selection.only.iter().filter_map(|g| holding(g)).collect();
         if entries.is_empty() {
-            return Err("not in the selected groups".into());
+            let uninferred = selection.only.iter().find_map(|name| {
+                let group = groups.iter().find(|g| &g.name == name)?;
+                let left_out = group.uninferred.iter().find(|u| u.table == table)?;
+                Some(format!(
+                    "group {name} could not infer its admins: {}; pin a filter under [workspace.metadata.prisma-guard.groups] (e.g. {name} = [\"{table} WHERE <condition>\"])",
+                    left_out.reason
+                ))
+            });
+            return Err(uninferred.unwrap_or_else(|| "not in the selected groups".into()));
         }
         // Any unfiltered entry selects every row; otherwise a row passes any group's filter.
         let filters: Option<Vec<&String>> = entries.iter().map(|e| e.filter.as_ref()).collect();

@@ -46,6 +46,10 @@ pub struct TablePlan {
     pub filter: Option<String>,
     /// Data rows in the snapshot's file.
     pub snapshot_rows: u64,
+    /// With a filter: the snapshot rows it selects, counted by the preflight
+    /// ([`crate::restore::preflight`]) on the snapshot the plan restores from; `None` without a
+    /// filter or before the preflight.
+    pub selected: Option<u64>,
     /// The data file, relative to the snapshot folder.
     pub file: Utf8PathBuf,
     /// Its size in bytes and SHA-256, from the manifest.
@@ -173,6 +177,7 @@ pub(super) fn table_plan(
             .collect(),
         filter,
         snapshot_rows: entry.rows,
+        selected: None,
         file: entry.file.clone(),
         bytes: entry.bytes,
         sha256: entry.sha256.clone(),

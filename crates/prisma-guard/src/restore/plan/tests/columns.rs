@@ -45,7 +45,10 @@ fn new_required_column_makes_a_table_unrestorable_unless_excluded() {
         plan_all.unrestorable,
         [Unrestorable {
             table: "SystemPrompt".into(),
-            columns: vec!["key".into()]
+            problems: vec![Problem::MissingColumn {
+                column: "key".into(),
+                references: None
+            }]
         }]
     );
     assert!(!names(&plan_all).contains(&"SystemPrompt"));
@@ -55,6 +58,63 @@ fn new_required_column_makes_a_table_unrestorable_unless_excluded() {
     };
     let plan_excluded = plan(&manifest, &live, &groups(), &excluded, Mode::Merge).unwrap();
     assert!(plan_excluded.unrestorable.is_empty());
+}
+
+#[test]
+fn every_unrestorable_table_is_listed_with_every_reason() {
+    let (manifest, mut live) = app();
+    let prompt = live.iter_mut().find(|t| t.name == "SystemPrompt").unwrap();
+    prompt.columns.push(column("key text"));
+    prompt.columns.push(column("scope text"));
+    let comment = live.iter_mut().find(|t| t.name == "Comment").unwrap();
+    comment.columns.push(column("moderatorId integer"));
+    comment
+        .foreign_keys
+        .push(fk("Comment_moderatorId_fkey", &["moderatorId"], "User"));
+    let plan = plan(
+        &manifest,
+        &live,
+        &groups(),
+        &Selection::default(),
+        Mode::Merge,
+    )
+    .unwrap();
+    let found: Vec<String> = plan.unrestorable.iter().map(|u| u.to_string()).collect();
+    assert_eq!(
+        found,
+        [
+            "Comment: new NOT NULL column moderatorId (a foreign key to User) has no default and is not in the snapshot",
+            "SystemPrompt: new NOT NULL column key has no default and is not in the snapshot; new NOT NULL column scope has no default and is not in the snapshot",
+        ]
+    );
+    assert!(!names(&plan).contains(&"Comment"));
+}
+
+#[test]
+fn checks_name_columns_that_tightened_or_changed_type() {
+    let (manifest, live) = app();
+    let then = manifest.table("Post").unwrap();
+    let mut now = live.iter().find(|t| t.name == "Post").unwrap().clone();
+    assert_eq!(checks(then, &now), Checks::default(), "{now:?}");
+    let title = now.columns.iter_mut().find(|c| c.name == "title").unwrap();
+    title.data_type = "character varying(10)".into();
+    let mut then = then.clone();
+    then.columns
+        .iter_mut()
+        .find(|c| c.name == "authorId")
+        .unwrap()
+        .nullable = true;
+    let found = checks(&then, &now);
+    assert_eq!(found.not_null, ["authorId"]);
+    assert_eq!(
+        found.casts,
+        [(
+            "title".to_string(),
+            "text".to_string(),
+            "character varying(10)".to_string()
+        )]
+    );
+    assert_eq!(references(&now, "authorId").as_deref(), Some("User"));
 }
 
 #[test]

@@ -196,6 +196,7 @@ fn groups() -> Vec<Group> {
             _ => Vec::new(),
         },
         source: GroupSource::Inferred,
+        uninferred: Vec::new(),
     };
     vec![
         group(

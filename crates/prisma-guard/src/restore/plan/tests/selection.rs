@@ -42,6 +42,7 @@ fn filters_of_several_groups_are_ored_and_none_wins() {
         }],
         folders: Vec::new(),
         source: GroupSource::Config,
+        uninferred: Vec::new(),
     });
     let only = |g: &[&str]| Selection {
         only: g.iter().map(|g| g.to_string()).collect(),
