@@ -1,7 +1,8 @@
 //! Rendering for `prisma-guard restore`: the plan before confirmation, the result after.
 
 use crate::database::DatabaseUrl;
-use crate::restore::{Mode, Prepared, RestoreReport, Strategy};
+use crate::restore::execute::KeyCount;
+use crate::restore::{Mode, Prepared, RestoreReport, Strategy, TableResult};
 use crate::snapshot::Manifest;
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
@@ -13,7 +14,9 @@ fn mode_text(mode: Mode) -> &'static str {
     match mode {
         Mode::Merge => "merge (insert rows whose key is absent; existing rows are never changed)",
         Mode::Upsert => "upsert (insert, and overwrite rows with the same primary key)",
-        Mode::Replace => "replace (delete the selected rows first, then insert)",
+        Mode::Replace => {
+            "replace (make the selected rows equal to the snapshot's: update rows that differ, insert missing ones, delete only rows whose key the snapshot lacks)"
+        }
     }
 }
 
@@ -142,11 +145,28 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
     text
 }
 
-/// The result: per table counts, totals, time, and the safety snapshot.
+/// The result: per table counts, notes per foreign key, totals, time, and the safety snapshot.
 pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String {
+    report_with(report, safety, String::new())
+}
+
+/// [`report_text`] for `restore`, whose plan is at hand: each foreign key note is followed by the
+/// selection that keeps its rows' parents ([`keep_notes`]).
+pub fn restore_report_text(
+    prepared: &Prepared,
+    report: &RestoreReport,
+    safety: Option<&Manifest>,
+) -> String {
+    report_with(report, safety, keep_notes(prepared, report))
+}
+
+fn report_with(report: &RestoreReport, safety: Option<&Manifest>, keep: String) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
-    let replace = report.tables.iter().any(|t| t.deleted > 0);
+    let replace = report
+        .tables
+        .iter()
+        .any(|t| t.deleted > 0 || t.unchanged > 0);
     let mut header = vec![
         "table",
         "snapshot",
@@ -158,15 +178,17 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     ];
     if replace {
         header.insert(2, "deleted");
+        header.insert(5, "unchanged");
     }
     table.set_header(header);
-    let mut totals = [0u64; 7];
+    let mut totals = [0u64; 8];
     for t in &report.tables {
         let values = [
             t.snapshot_rows,
             t.deleted,
             t.inserted,
             t.updated,
+            t.unchanged,
             t.conflicts,
             t.orphans,
             t.filtered,
@@ -184,6 +206,9 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
             t.unlinked, t.name
         ));
     }
+    text.push_str(&key_notes(report));
+    text.push_str(&keep);
+    text.push_str(&merge_note(report));
     for f in &report.files {
         text.push_str(&format!(
             "files {}: {} written, {} already there (kept)\n",
@@ -191,14 +216,19 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
         ));
     }
     let seconds = report.elapsed_ms as f64 / 1000.0;
+    let deleted = if totals[1] > 0 {
+        format!(", {} deleted", totals[1])
+    } else {
+        String::new()
+    };
     if report.dry_run {
         text.push_str(&format!(
-            "\ndry run: {} rows would be inserted and {} updated ({seconds:.2} s); everything was rolled back, nothing changed\n",
+            "\ndry run: {} rows would be inserted and {} updated{deleted} ({seconds:.2} s); everything was rolled back, nothing changed\n",
             totals[2], totals[3]
         ));
     } else {
         text.push_str(&format!(
-            "\nrestored: {} rows inserted, {} updated in {seconds:.2} s\n",
+            "\nrestored: {} rows inserted, {} updated{deleted} in {seconds:.2} s\n",
             totals[2], totals[3]
         ));
     }
@@ -211,15 +241,149 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     text
 }
 
-fn row(name: &str, values: &[u64; 7], replace: bool) -> Vec<String> {
+fn row(name: &str, values: &[u64; 8], replace: bool) -> Vec<String> {
     let mut cells = vec![name.to_string()];
     for (i, value) in values.iter().enumerate() {
-        if i == 1 && !replace {
+        if (i == 1 || i == 4) && !replace {
             continue;
         }
         cells.push(value.to_string());
     }
     cells
+}
+
+/// One line per foreign key with orphans or keys set to NULL: how many, which key, and why.
+fn key_notes(report: &RestoreReport) -> String {
+    let mut text = String::new();
+    for t in &report.tables {
+        for k in &t.nulled {
+            text.push_str(&format!(
+                "note: {}: {} row(s) kept with {} set to NULL (foreign key {} to {}): {}\n",
+                t.name,
+                k.rows,
+                k.columns.join(", "),
+                k.foreign_key,
+                k.parent,
+                k.reason
+            ));
+        }
+        for k in &t.orphaned {
+            text.push_str(&format!(
+                "note: {}: {} orphan(s) left out by foreign key {} ({} to {}, NOT NULL): {}\n",
+                t.name,
+                k.rows,
+                k.foreign_key,
+                k.columns.join(", "),
+                k.parent,
+                k.reason
+            ));
+        }
+    }
+    text
+}
+
+/// `merge`: the tables where the snapshot and the database disagree, which merge leaves alone.
+fn merge_note(report: &RestoreReport) -> String {
+    let tables: Vec<String> = report
+        .tables
+        .iter()
+        .filter(|t| t.differing > 0 || t.not_in_snapshot > 0)
+        .map(|t| {
+            format!(
+                "{} ({} differ, {} not in the snapshot)",
+                t.name, t.differing, t.not_in_snapshot
+            )
+        })
+        .collect();
+    if tables.is_empty() {
+        return String::new();
+    }
+    let differing: u64 = report.tables.iter().map(|t| t.differing).sum();
+    let absent: u64 = report.tables.iter().map(|t| t.not_in_snapshot).sum();
+    format!(
+        "note: merge kept {differing} existing row(s) that differ from the snapshot's and {absent} row(s) the snapshot lacks: {}; `--mode replace` makes these tables equal to the snapshot\n",
+        tables.join(", ")
+    )
+}
+
+/// The selection that restores the parents a foreign key missed, as flags (`--only
+/// admin,images`), or `None` when the snapshot does not hold the parent table.
+pub fn keep_with(prepared: &Prepared, table: &str, key: &KeyCount) -> Option<String> {
+    let plan = &prepared.plan;
+    let parent = &key.parent;
+    let skipped = plan.skipped.iter().find(|s| &s.name == parent);
+    if let Some(skipped) = skipped {
+        if let Some(group) = skipped
+            .reason
+            .strip_prefix("group ")
+            .and_then(|r| r.strip_suffix(" skipped"))
+        {
+            return Some(format!("without --skip {group}"));
+        }
+        if skipped.reason.starts_with("excluded") {
+            return Some(format!("without --exclude {parent}"));
+        }
+    } else if !plan.tables.iter().any(|t| &t.name == parent) {
+        return None;
+    }
+    let holding = |name: &str| -> Vec<String> {
+        prepared
+            .groups
+            .iter()
+            .filter(|g| g.tables.iter().any(|t| t.table == name))
+            .map(|g| g.name.clone())
+            .collect()
+    };
+    let parents = holding(parent);
+    if parents.is_empty() {
+        return Some(format!("--tables {parent} added to this selection"));
+    }
+    let mut groups: Vec<String> = plan
+        .tables
+        .iter()
+        .find(|t| t.name == table)
+        .map(|t| t.groups.clone())
+        .unwrap_or_default();
+    for group in parents {
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    Some(format!("--only {}", groups.join(",")))
+}
+
+/// For `restore`: under each foreign key that set keys to NULL or left orphans, the selection
+/// that brings their parents back.
+pub fn keep_notes(prepared: &Prepared, report: &RestoreReport) -> String {
+    let mut text = String::new();
+    for t in &report.tables {
+        for k in t.nulled.iter().chain(&t.orphaned) {
+            if let Some(flags) = keep_with(prepared, &t.name, k) {
+                text.push_str(&format!(
+                    "  {} of {} keep their {} with: {flags}\n",
+                    k.rows,
+                    t.name,
+                    k.columns.join(", ")
+                ));
+            }
+        }
+    }
+    text
+}
+
+fn key_json(prepared: &Prepared, t: &TableResult, keys: &[KeyCount]) -> Vec<serde_json::Value> {
+    keys.iter()
+        .map(|k| {
+            json!({
+                "foreign_key": k.foreign_key,
+                "columns": k.columns,
+                "parent": k.parent,
+                "rows": k.rows,
+                "reason": k.reason,
+                "keep_with": keep_with(prepared, &t.name, k),
+            })
+        })
+        .collect()
 }
 
 /// `restore --json`: the plan and the result in one object.
@@ -249,7 +413,12 @@ pub fn json(
                 "inserted": r.inserted,
                 "updated": r.updated,
                 "conflicts": r.conflicts,
+                "unchanged": r.unchanged,
+                "differing": r.differing,
+                "not_in_snapshot": r.not_in_snapshot,
                 "orphans": r.orphans,
+                "orphaned": key_json(prepared, r, &r.orphaned),
+                "nulled": key_json(prepared, r, &r.nulled),
                 "filtered": r.filtered,
                 "unlinked": r.unlinked,
                 "direct_copy": r.direct,
@@ -282,7 +451,11 @@ pub fn json(
             "inserted": sum(|t| t.inserted),
             "updated": sum(|t| t.updated),
             "conflicts": sum(|t| t.conflicts),
+            "unchanged": sum(|t| t.unchanged),
+            "differing": sum(|t| t.differing),
+            "not_in_snapshot": sum(|t| t.not_in_snapshot),
             "orphans": sum(|t| t.orphans),
+            "nulled": report.tables.iter().flat_map(|t| &t.nulled).map(|k| k.rows).sum::<u64>(),
             "filtered": sum(|t| t.filtered),
         },
         "elapsed_ms": report.elapsed_ms,
