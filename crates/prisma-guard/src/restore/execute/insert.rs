@@ -94,6 +94,18 @@ pub(super) fn parents_exist(fks: &[ForeignKeyPlan], value: impl Fn(&str) -> Stri
         .join(" AND ")
 }
 
+/// The key rows are matched on between the snapshot and the table: the conflict key, when the
+/// snapshot holds all of its columns; else empty (a new key column takes its default, so no
+/// snapshot row can be matched to a row of the table).
+pub(super) fn matched_key(table: &TablePlan) -> &[String] {
+    let kept = |c: &String| table.kept.iter().any(|k| &k.name == c);
+    if table.conflict_key.iter().all(kept) {
+        &table.conflict_key
+    } else {
+        &[]
+    }
+}
+
 /// Whether a missing parent sets the key to NULL (every column of it allows NULL) rather than
 /// making the row an orphan.
 pub(super) fn nulls_missing(table: &TablePlan, fk: &ForeignKeyPlan) -> bool {
@@ -154,7 +166,7 @@ pub(super) fn insert_sql(mode: Mode, index: usize, table: &TablePlan) -> String 
     };
     let names = list(table.kept.iter().map(|k| quote_ident(&k.name)));
     let values = list(table.kept.iter().map(|k| value(table, &k.name)));
-    let key = &table.conflict_key;
+    let key = matched_key(table);
     let replacing = mode == Mode::Replace && !key.is_empty();
     let returned: Vec<String> =
         table
@@ -219,16 +231,17 @@ pub(super) fn insert_sql(mode: Mode, index: usize, table: &TablePlan) -> String 
             returning("true"),
         )
     } else {
+        let conflict_key = &table.conflict_key;
         let updates: Vec<String> = table
             .kept
             .iter()
-            .filter(|k| !key.contains(&k.name))
+            .filter(|k| !conflict_key.contains(&k.name))
             .map(|k| format!("{0} = EXCLUDED.{0}", quote_ident(&k.name)))
             .collect();
         let conflict = match mode {
-            Mode::Upsert if !key.is_empty() && !updates.is_empty() => format!(
+            Mode::Upsert if !conflict_key.is_empty() && !updates.is_empty() => format!(
                 "ON CONFLICT ({}) DO UPDATE SET {}",
-                list(key.iter().map(|c| quote_ident(c))),
+                list(conflict_key.iter().map(|c| quote_ident(c))),
                 updates.join(", ")
             ),
             _ => "ON CONFLICT DO NOTHING".into(),

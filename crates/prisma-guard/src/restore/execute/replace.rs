@@ -5,7 +5,7 @@
 
 use sqlx::PgConnection;
 
-use super::insert::{cast, differs, staging_name};
+use super::insert::{cast, differs, matched_key, staging_name};
 use super::report::TableResult;
 use super::staging::{diagnose, stage};
 use super::{filter_sql, is_empty, list, table_error};
@@ -30,7 +30,7 @@ pub(super) async fn delete_absent(
 ) -> Result<Vec<bool>, RestoreError> {
     let mut staged = vec![false; plan.tables.len()];
     for (index, table) in plan.tables.iter().enumerate() {
-        if !table.conflict_key.is_empty() && !is_empty(conn, table).await? {
+        if !matched_key(table).is_empty() && !is_empty(conn, table).await? {
             stage(conn, dir, index, table).await?;
             staged[index] = true;
         }
@@ -79,17 +79,16 @@ pub(super) async fn delete_absent(
 
 /// The condition (over the live table, unaliased) of the rows `replace` deletes: selected by the
 /// filter, and with a key the staged snapshot lacks; every selected row of a table without a
-/// key; `None` for a table found empty.
+/// key the snapshot holds ([`matched_key`]); `None` for a table found empty.
 fn going(table: &TablePlan, index: usize, staged: bool) -> Option<String> {
-    if table.conflict_key.is_empty() {
+    if matched_key(table).is_empty() {
         return Some(filter_sql(table));
     }
     if !staged {
         return None;
     }
     let live = table.qualified();
-    let same = table
-        .conflict_key
+    let same = matched_key(table)
         .iter()
         .map(|c| format!("{live}.{} = {}", quote_ident(c), cast(table, c)))
         .collect::<Vec<_>>()
@@ -109,8 +108,7 @@ async fn clear_changing_deferred(
     table: &TablePlan,
 ) -> Result<(), RestoreError> {
     for fk in &table.deferred {
-        let same = table
-            .conflict_key
+        let same = matched_key(table)
             .iter()
             .map(|c| format!("t.{} = {}", quote_ident(c), cast(table, c)))
             .collect::<Vec<_>>()
