@@ -8,6 +8,7 @@
 mod keys;
 mod replace;
 mod reset;
+mod rollback;
 
 use crate::support::project::{Run, SEEDED_APP};
 use crate::support::{TempProject, TestDb};
