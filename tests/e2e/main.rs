@@ -10,6 +10,7 @@ mod archive_safety;
 mod bench;
 mod cli;
 mod demo;
+mod exact;
 mod hooks;
 mod leftovers;
 mod plan;

@@ -1,5 +1,6 @@
-//! `--mode merge|upsert|replace`: merging twice, upsert overwriting by key, replace deleting
-//! first and refusing a referenced table, an unknown mode, and tables without a primary key.
+//! `--mode merge|upsert|replace`: merging twice, upsert overwriting by key, replace making tables
+//! equal and refusing to delete rows another table references, an unknown mode, and tables
+//! without a primary key.
 
 use super::{SEED_ROWS, Scenario, entry, int, mentions, table_names};
 use crate::support::TempProject;
@@ -78,20 +79,31 @@ async fn replace_deletes_the_selected_tables_rows_first() {
 async fn replace_refuses_a_table_that_others_reference() {
     let s = Scenario::new().await;
     s.restore_seed(&["--yes"]).assert_code(0);
-    let before = s.counts().await;
+    // Every user is the snapshot's: replace deletes none, so the posts referencing them are fine
+    // (before issue 13 it deleted every selected row first and refused).
+    let run = s.restore_seed(&["--tables", "User", "--mode", "replace", "--yes", "--json"]);
+    let report = run.assert_code(0).json();
+    assert_eq!(int(&entry(&report, "User")["deleted"]), 0, "{report:#}");
+    s.assert_all_back().await;
 
+    // A user the snapshot lacks, whom a post (outside the selection) references.
+    s.db.execute(
+        "INSERT INTO \"User\" (id, email, role, \"passwordHash\", \"updatedAt\")
+             VALUES (100, 'new@example.com', 'USER', 'x', now());
+         INSERT INTO \"Post\" (title, body, \"authorId\", \"updatedAt\")
+             VALUES ('by the new user', 'text', 100, now());",
+    )
+    .await;
+    let before = s.counts().await;
     let run = s.restore_seed(&["--tables", "User", "--mode", "replace", "--yes"]);
     run.assert_code(1);
     let stderr = run.stderr();
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(
-        ["Post", "Comment", "PageView"]
-            .iter()
-            .any(|t| mentions(&stderr, t)),
-        "names a table that references User: {stderr}"
+        mentions(&stderr, "Post") && stderr.contains("1 row(s) of User"),
+        "names the table that references the user about to go: {stderr}"
     );
     assert_eq!(s.counts().await, before);
-    s.assert_all_back().await;
 }
 
 #[test]

@@ -27,6 +27,9 @@ pub const FIXTURE: &str = concat!(
     "/../crates/prisma-guard/example-app"
 );
 
+/// The fixture shaped like a real app whose migrations insert rows (`tests/fixtures/seeded-app`).
+pub const SEEDED_APP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/seeded-app");
+
 /// A copy of the fixture app in a temp folder, with a Cargo workspace manifest at its root.
 pub struct TempProject {
     _dir: tempfile::TempDir,
@@ -37,9 +40,15 @@ pub struct TempProject {
 impl TempProject {
     /// Copies the example app (`crates/prisma-guard/example-app`) into a new temp folder.
     pub fn new() -> TempProject {
+        TempProject::from_fixture(FIXTURE)
+    }
+
+    /// Copies the fixture app at `fixture` (a folder with `prisma/`, such as [`SEEDED_APP`]) into
+    /// a new temp folder, with a Cargo workspace manifest at its root.
+    pub fn from_fixture(fixture: &str) -> TempProject {
         let dir = tempfile::tempdir().expect("creating a temp folder");
         let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
-        copy_dir(Utf8Path::new(FIXTURE), &root);
+        copy_dir(Utf8Path::new(fixture), &root);
         std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
         TempProject { _dir: dir, root }
     }

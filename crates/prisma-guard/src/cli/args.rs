@@ -140,7 +140,8 @@ pub enum ModeArg {
     Merge,
     /// Overwrite rows with the same primary key.
     Upsert,
-    /// Delete the selected tables' rows first (refused if other tables reference them).
+    /// Make the selected rows equal to the snapshot's: update those that differ, insert the
+    /// missing, delete only rows whose key the snapshot lacks.
     Replace,
 }
 

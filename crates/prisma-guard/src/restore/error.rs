@@ -139,6 +139,19 @@ pub enum RestoreError {
         /// Referencing rows.
         rows: u64,
     },
+    /// `replace` must delete a row the snapshot lacks, and the database refuses: a trigger
+    /// raises, or a foreign key restricts.
+    #[error(
+        "table {table}: the row {key} is not in the snapshot, and the database refuses to delete it (--mode replace): {message}"
+    )]
+    DeleteRefused {
+        /// The table.
+        table: String,
+        /// The row's key, `"id" = 1` (comma-separated for a composite key).
+        key: String,
+        /// The database's message: the trigger's exception, for one.
+        message: String,
+    },
     /// A snapshot value cannot be cast to the live column's type.
     #[error(
         "table {table}, column {column}: a snapshot value does not fit the live type {data_type}: {message}"
@@ -270,6 +283,9 @@ impl crate::error::Hint for RestoreError {
             ),
             RestoreError::OutsideReference { table, .. } => format!(
                 "{UNCHANGED}; add {table} to the selection, use --mode merge or upsert, or delete those rows first"
+            ),
+            RestoreError::DeleteRefused { table, .. } => format!(
+                "{UNCHANGED} (the restore runs in one transaction); --mode replace deletes only the rows the snapshot lacks, and this one is protected: delete or change it yourself, restore with --mode upsert (which deletes nothing), or leave the table out with --exclude {table}"
             ),
             RestoreError::Cast { .. } => format!(
                 "{UNCHANGED}; the column's type changed since the snapshot: exclude the table with --exclude, or fix the value in a copy of the snapshot"

@@ -41,7 +41,8 @@ pub struct ResetOptions {
     pub seed: Option<MigrateCommand>,
     /// What to restore afterwards ([`selection`]); `None` restores nothing.
     pub selection: Option<Selection>,
-    /// How restored rows meet the rows the reset command's seed created.
+    /// How restored rows meet the rows the reset command's migrations or seed created:
+    /// [`DEFAULT_RESET_MODE`] unless asked otherwise.
     pub mode: Mode,
     /// The `reset` snapshot's options (reason `reset`).
     pub snapshot: SnapshotOptions,
@@ -204,6 +205,11 @@ pub async fn reset(
 
 /// The default `reset-command`.
 pub const DEFAULT_RESET_COMMAND: &str = "npx prisma migrate reset --force";
+
+/// How `reset` restores by default: `replace`, since the tables were just emptied and what is in
+/// them came from migrations or the seed script (a default admin, a settings row), which the
+/// snapshot's rows must replace, not sit beside.
+pub const DEFAULT_RESET_MODE: Mode = Mode::Replace;
 
 /// The groups restored after a reset when neither flags nor `reset-restore` say otherwise.
 pub const DEFAULT_RESET_RESTORE: &[&str] = &["admin"];

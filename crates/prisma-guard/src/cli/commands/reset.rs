@@ -29,8 +29,10 @@ pub struct ResetArgs {
     /// Restore everything after the reset (but `_prisma_migrations`).
     #[arg(long, conflicts_with_all = ["admin_only", "only", "tables"])]
     pub all: bool,
-    /// How restored rows meet the rows the reset command's seed script created.
-    #[arg(long, value_enum, default_value_t = ModeArg::Merge)]
+    /// How restored rows meet the rows the reset command's migrations and seed script created:
+    /// `replace` makes the restored groups equal to the snapshot's (the seeded admin and
+    /// settings rows become the snapshot's).
+    #[arg(long, value_enum, default_value_t = ModeArg::Replace)]
     pub mode: ModeArg,
     /// Override `reset-command` for this run (`builtin`: drop and recreate the schema, then
     /// apply every migration with the built-in deploy).

@@ -131,7 +131,7 @@ pub(crate) async fn run(
     } else {
         printer.out(format_args!(
             "\n{}",
-            render::restore::report_text(&report, safety.as_ref())
+            render::restore::restore_report_text(&prepared, &report, safety.as_ref())
         ))?;
     }
     Ok(ExitCode::SUCCESS)

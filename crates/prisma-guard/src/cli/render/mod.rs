@@ -8,6 +8,7 @@ pub mod leftovers;
 pub mod progress;
 pub mod prune;
 pub mod restore;
+mod restore_notes;
 pub mod rollback;
 pub mod snapshot;
 pub mod status;

@@ -7,13 +7,16 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 
+use super::restore_notes::{keep_notes, key_json, key_notes, merge_note};
 use super::{age, pretty, render};
 
 fn mode_text(mode: Mode) -> &'static str {
     match mode {
         Mode::Merge => "merge (insert rows whose key is absent; existing rows are never changed)",
         Mode::Upsert => "upsert (insert, and overwrite rows with the same primary key)",
-        Mode::Replace => "replace (delete the selected rows first, then insert)",
+        Mode::Replace => {
+            "replace (make the selected rows equal to the snapshot's: update rows that differ, insert missing ones, delete only rows whose key the snapshot lacks)"
+        }
     }
 }
 
@@ -178,11 +181,28 @@ fn folded_lines(lines: &[String], first: usize) -> Vec<String> {
     shown
 }
 
-/// The result: per table counts, totals, time, and the safety snapshot.
+/// The result: per table counts, notes per foreign key, totals, time, and the safety snapshot.
 pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String {
+    report_with(report, safety, String::new())
+}
+
+/// [`report_text`] for `restore`, whose plan is at hand: each foreign key note is followed by the
+/// selection that keeps its rows' parents.
+pub fn restore_report_text(
+    prepared: &Prepared,
+    report: &RestoreReport,
+    safety: Option<&Manifest>,
+) -> String {
+    report_with(report, safety, keep_notes(prepared, report))
+}
+
+fn report_with(report: &RestoreReport, safety: Option<&Manifest>, keep: String) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
-    let replace = report.tables.iter().any(|t| t.deleted > 0);
+    let replace = report
+        .tables
+        .iter()
+        .any(|t| t.deleted > 0 || t.unchanged > 0);
     let mut header = vec![
         "table",
         "snapshot",
@@ -194,15 +214,17 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     ];
     if replace {
         header.insert(2, "deleted");
+        header.insert(5, "unchanged");
     }
     table.set_header(header);
-    let mut totals = [0u64; 7];
+    let mut totals = [0u64; 8];
     for t in &report.tables {
         let values = [
             t.snapshot_rows,
             t.deleted,
             t.inserted,
             t.updated,
+            t.unchanged,
             t.conflicts,
             t.orphans,
             t.filtered,
@@ -220,6 +242,9 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
             t.unlinked, t.name
         ));
     }
+    text.push_str(&key_notes(report));
+    text.push_str(&keep);
+    text.push_str(&merge_note(report));
     for f in &report.files {
         text.push_str(&format!(
             "files {}: {} written, {} already there (kept)\n",
@@ -227,14 +252,19 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
         ));
     }
     let seconds = report.elapsed_ms as f64 / 1000.0;
+    let deleted = if totals[1] > 0 {
+        format!(", {} deleted", totals[1])
+    } else {
+        String::new()
+    };
     if report.dry_run {
         text.push_str(&format!(
-            "\ndry run: {} rows would be inserted and {} updated ({seconds:.2} s); everything was rolled back, nothing changed\n",
+            "\ndry run: {} rows would be inserted and {} updated{deleted} ({seconds:.2} s); everything was rolled back, nothing changed\n",
             totals[2], totals[3]
         ));
     } else {
         text.push_str(&format!(
-            "\nrestored: {} rows inserted, {} updated in {seconds:.2} s\n",
+            "\nrestored: {} rows inserted, {} updated{deleted} in {seconds:.2} s\n",
             totals[2], totals[3]
         ));
     }
@@ -247,10 +277,10 @@ pub fn report_text(report: &RestoreReport, safety: Option<&Manifest>) -> String 
     text
 }
 
-fn row(name: &str, values: &[u64; 7], replace: bool) -> Vec<String> {
+fn row(name: &str, values: &[u64; 8], replace: bool) -> Vec<String> {
     let mut cells = vec![name.to_string()];
     for (i, value) in values.iter().enumerate() {
-        if i == 1 && !replace {
+        if (i == 1 || i == 4) && !replace {
             continue;
         }
         cells.push(value.to_string());
@@ -286,7 +316,12 @@ pub fn json(
                 "inserted": r.inserted,
                 "updated": r.updated,
                 "conflicts": r.conflicts,
+                "unchanged": r.unchanged,
+                "differing": r.differing,
+                "not_in_snapshot": r.not_in_snapshot,
                 "orphans": r.orphans,
+                "orphaned": key_json(prepared, r, &r.orphaned),
+                "nulled": key_json(prepared, r, &r.nulled),
                 "filtered": r.filtered,
                 "unlinked": r.unlinked,
                 "direct_copy": r.direct,
@@ -320,7 +355,11 @@ pub fn json(
             "inserted": sum(|t| t.inserted),
             "updated": sum(|t| t.updated),
             "conflicts": sum(|t| t.conflicts),
+            "unchanged": sum(|t| t.unchanged),
+            "differing": sum(|t| t.differing),
+            "not_in_snapshot": sum(|t| t.not_in_snapshot),
             "orphans": sum(|t| t.orphans),
+            "nulled": report.tables.iter().flat_map(|t| &t.nulled).map(|k| k.rows).sum::<u64>(),
             "filtered": sum(|t| t.filtered),
         },
         "elapsed_ms": report.elapsed_ms,

@@ -77,6 +77,7 @@ pub(super) async fn restore_bulk(
     dir: &Utf8Path,
     plan: &RestorePlan,
     bulk: &Bulk,
+    staged: &[bool],
     results: &mut [TableResult],
 ) -> Result<(), RestoreError> {
     for (table, name, _) in &bulk.foreign_keys {
@@ -90,7 +91,7 @@ pub(super) async fn restore_bulk(
             "dropping foreign key {name} of {table} for the load"
         )))?;
     }
-    restore_tables(conn, dir, plan, Some(&bulk.candidates), results).await?;
+    restore_tables(conn, dir, plan, Some(&bulk.candidates), staged, results).await?;
     for (table, name, definition) in &bulk.foreign_keys {
         sqlx::query(&format!(
             "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",

@@ -5,7 +5,9 @@
 //! data file's rows are counted as they load: a count that differs from the manifest's stops
 //! the restore (rolled back). Each table's CSV is then streamed (`COPY … FROM STDIN`) into a temporary
 //! staging table of text columns and inserted with casts into the live table:
-//! `INSERT INTO live (kept) SELECT casts FROM staging WHERE filter AND parents exist ON CONFLICT …`.
+//! `INSERT INTO live (kept) SELECT casts FROM staging WHERE filter AND parents exist ON CONFLICT …`
+//! (`replace`: the rows whose key the snapshot lacks deleted first, children first; then an
+//! `UPDATE` of the rows that differ beside an `INSERT` of the missing ones).
 //! An empty live table whose columns equal the snapshot's gets the rows copied straight into it
 //! when nothing needs checking. Deferred foreign keys are set after every insert; sequences are
 //! moved past the restored keys; a dry run rolls everything back and moves no sequence.
@@ -35,11 +37,11 @@ use sqlx::{Connection, PgConnection};
 
 pub(crate) use copy::copy_file;
 pub use file_check::{check_files, check_files_async};
-pub use report::{FileResult, RestoreReport, TableResult};
+pub use report::{FileResult, KeyCount, RestoreReport, TableResult};
 
 use archives::extract;
 use bulk::{bulk_plan, restore_bulk};
-use replace::delete_selected;
+use replace::delete_absent;
 use sequences::move_sequences;
 use staging::restore_tables;
 
@@ -52,7 +54,8 @@ use crate::error::QueryError;
 /// `project_root` (after the commit; counted only in a dry run).
 ///
 /// `dir` is the snapshot folder. Errors: the file check's (see [`check_files`]) before anything
-/// is written, [`RestoreError::OutsideReference`] (`replace`), [`RestoreError::RowCount`] for a
+/// is written, [`RestoreError::OutsideReference`] and [`RestoreError::DeleteRefused`]
+/// (`replace`), [`RestoreError::RowCount`] for a
 /// data file whose rows differ from the manifest's,
 /// [`RestoreError::Cast`] naming table, column and PostgreSQL's message (which holds the value),
 /// [`RestoreError::Table`] for any other failure in a table, [`RestoreError::Io`] for files.
@@ -91,9 +94,11 @@ pub async fn execute_checked(
             ..TableResult::default()
         })
         .collect();
-    if plan.mode == Mode::Replace {
-        delete_selected(&mut tx, plan, &mut results).await?;
-    }
+    let staged = if plan.mode == Mode::Replace {
+        delete_absent(&mut tx, dir, plan, &mut results).await?
+    } else {
+        vec![false; plan.tables.len()]
+    };
     let mut restored = false;
     if let Some(bulk) = bulk_plan(&mut tx, plan).await? {
         // Set-based checks: the foreign keys of the tables loaded straight are dropped, the rows
@@ -105,7 +110,7 @@ pub async fn execute_checked(
             .await
             .map_err(QueryError::at("setting a savepoint"))?;
         let mut attempt = results.clone();
-        match restore_bulk(&mut tx, dir, plan, &bulk, &mut attempt).await {
+        match restore_bulk(&mut tx, dir, plan, &bulk, &staged, &mut attempt).await {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT xtask_bulk")
                     .execute(&mut *tx)
@@ -125,7 +130,7 @@ pub async fn execute_checked(
         }
     }
     if !restored {
-        restore_tables(&mut tx, dir, plan, None, &mut results).await?;
+        restore_tables(&mut tx, dir, plan, None, &staged, &mut results).await?;
     }
     if dry_run {
         tx.rollback()

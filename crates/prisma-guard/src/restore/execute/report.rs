@@ -1,7 +1,9 @@
-//! What a restore reports: per table ([`TableResult`]), per upload archive ([`FileResult`]),
-//! and in all ([`RestoreReport`]).
+//! What a restore reports: per table ([`TableResult`]) with its counts per foreign key
+//! ([`KeyCount`]), per upload archive ([`FileResult`]), and in all ([`RestoreReport`]).
 
 use serde::Serialize;
+
+use crate::restore::plan::RestorePlan;
 
 /// What happened to one table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -14,18 +16,50 @@ pub struct TableResult {
     pub deleted: u64,
     /// Rows inserted.
     pub inserted: u64,
-    /// Existing rows overwritten (`upsert`).
+    /// Existing rows overwritten (`upsert`), or changed to the snapshot's values because they
+    /// differed (`replace`).
     pub updated: u64,
+    /// Rows the table already held with the snapshot's values, left as they are (`replace`).
+    pub unchanged: u64,
     /// Rows left out because a row with the same key (or another unique value) exists.
     pub conflicts: u64,
-    /// Rows left out because a parent row is neither in the database nor restored.
+    /// Of the conflicts, those whose row in the table differs from the snapshot's (`merge`:
+    /// `--mode replace` would change them).
+    pub differing: u64,
+    /// Rows the row filter selects in the table whose key the snapshot lacks (`merge`: `--mode
+    /// replace` would delete them); counted before the restore's inserts.
+    pub not_in_snapshot: u64,
+    /// Rows left out because a parent row is neither in the database nor restored (a NOT NULL
+    /// foreign key); per foreign key in `orphaned`.
     pub orphans: u64,
+    /// Per NOT NULL foreign key with orphans: the rows it left out (a row can miss several
+    /// parents, so these may add up to more than `orphans`).
+    pub orphaned: Vec<KeyCount>,
+    /// Per nullable foreign key: restored rows kept with that key set to NULL because the row it
+    /// pointed to is neither in the database nor restored.
+    pub nulled: Vec<KeyCount>,
     /// Rows left out by the row filter.
     pub filtered: u64,
     /// Restored rows whose deferred foreign key stayed NULL because its parent is missing.
     pub unlinked: u64,
     /// Whether the rows were copied straight into the (empty) table.
     pub direct: bool,
+}
+
+/// Rows of one table counted for one of its foreign keys (orphans, or keys set to NULL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KeyCount {
+    /// The constraint name.
+    pub foreign_key: String,
+    /// Its referencing columns.
+    pub columns: Vec<String>,
+    /// The referenced (parent) table.
+    pub parent: String,
+    /// Rows counted.
+    pub rows: u64,
+    /// Why the parents are absent, in words: `Image is not restored (group images skipped)`,
+    /// `Image is not in the snapshot`, `their Image rows are not among the restored ones`.
+    pub reason: String,
 }
 
 /// What happened to one upload archive.
@@ -50,4 +84,19 @@ pub struct RestoreReport {
     pub dry_run: bool,
     /// Wall time, in milliseconds.
     pub elapsed_ms: u64,
+}
+
+/// Why rows of `parent` that restored rows point to are absent, in words (see
+/// [`KeyCount::reason`]).
+pub(super) fn absent_reason(plan: &RestorePlan, parent: &str) -> String {
+    if let Some(skipped) = plan.skipped.iter().find(|s| s.name == parent) {
+        return format!("{parent} is not restored ({})", skipped.reason);
+    }
+    match plan.tables.iter().find(|t| t.name == parent) {
+        Some(t) if t.filter.is_some() => {
+            format!("their {parent} rows are neither in the database nor selected by its filter")
+        }
+        Some(_) => format!("their {parent} rows are neither in the database nor in the snapshot"),
+        None => format!("{parent} is not in the snapshot, and the rows are not in the database"),
+    }
 }

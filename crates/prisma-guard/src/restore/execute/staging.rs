@@ -1,13 +1,15 @@
 //! The per-table restore: straight COPY into an empty exact table when nothing needs checking,
-//! else COPY into a staging table of text and `INSERT … SELECT` with casts; then the deferred
-//! foreign keys are linked.
+//! else COPY into a staging table of text (unless `replace` staged it already) and `INSERT …
+//! SELECT` with casts; then the deferred foreign keys are linked.
 
 use camino::Utf8Path;
 use sqlx::{PgConnection, Row};
 
 use super::copy::copy_file;
-use super::insert::{cast, insert_sql, keys_name, parents_exist, staging_name};
-use super::report::TableResult;
+use super::insert::{
+    cast, differs, insert_sql, keys_name, nulls_missing, parents_exist, staging_name,
+};
+use super::report::{KeyCount, TableResult, absent_reason};
 use super::{is_empty, list, parents_restored_whole, table_error};
 use crate::error::QueryError;
 use crate::restore::Mode;
@@ -17,17 +19,22 @@ use crate::sql::quote_ident;
 
 /// Restores every table of the plan in order, then sets the deferred keys of the tables that
 /// went through staging. `bulk` marks the tables whose keys are dropped: those are copied
-/// straight even with deferred keys.
+/// straight even with deferred keys. `staged` marks the tables whose staging table `replace`
+/// has filled already.
 pub(super) async fn restore_tables(
     conn: &mut PgConnection,
     dir: &Utf8Path,
     plan: &RestorePlan,
     bulk: Option<&[bool]>,
+    staged: &[bool],
     results: &mut [TableResult],
 ) -> Result<(), RestoreError> {
     for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
-        let keys_dropped = bulk.is_some_and(|b| b[index]);
-        restore_table(conn, dir, plan, index, table, result, keys_dropped).await?;
+        let how = How {
+            keys_dropped: bulk.is_some_and(|b| b[index]),
+            staged: staged.get(index).copied().unwrap_or(false),
+        };
+        restore_table(conn, dir, plan, index, table, result, how).await?;
     }
     for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
         if result.direct {
@@ -40,8 +47,16 @@ pub(super) async fn restore_tables(
     Ok(())
 }
 
+/// How one table is restored.
+#[derive(Debug, Clone, Copy)]
+struct How {
+    /// Its foreign keys are dropped for a bulk load, so deferred keys are copied too.
+    keys_dropped: bool,
+    /// Its staging table is filled already (`replace`).
+    staged: bool,
+}
+
 /// Restores one table: straight COPY when possible, else staging and `INSERT … SELECT`.
-/// `keys_dropped`: its foreign keys are dropped for a bulk load, so deferred keys are copied too.
 async fn restore_table(
     conn: &mut PgConnection,
     dir: &Utf8Path,
@@ -49,10 +64,12 @@ async fn restore_table(
     index: usize,
     table: &TablePlan,
     result: &mut TableResult,
-    keys_dropped: bool,
+    how: How,
 ) -> Result<(), RestoreError> {
     // A bulk candidate was found empty by `bulk_plan`, and nothing has written to it since.
-    if keys_dropped || (can_copy_directly(plan, table) && is_empty(conn, table).await?) {
+    let direct = how.keys_dropped
+        || (!how.staged && can_copy_directly(plan, table) && is_empty(conn, table).await?);
+    if direct {
         sqlx::query("SAVEPOINT xtask_direct")
             .execute(&mut *conn)
             .await
@@ -90,20 +107,9 @@ async fn restore_table(
             mode: plan.mode,
         });
     }
-    let staging = staging_name(index);
-    let columns = list(
-        table
-            .snapshot_columns
-            .iter()
-            .map(|c| format!("{} text", quote_ident(c))),
-    );
-    sqlx::query(&format!(
-        "CREATE TEMP TABLE {staging} ({columns}) ON COMMIT DROP"
-    ))
-    .execute(&mut *conn)
-    .await
-    .map_err(table_error(table, "creating its staging table"))?;
-    copy_file(conn, dir, table, &staging).await?;
+    if !how.staged {
+        stage(conn, dir, index, table).await?;
+    }
     if !table.deferred.is_empty() {
         let key = list(table.primary_key.iter().map(|c| quote_ident(c)));
         sqlx::query(&format!(
@@ -138,8 +144,55 @@ async fn restore_table(
     result.orphans = count("orphans");
     result.inserted = count("inserted");
     result.updated = count("updated");
+    result.unchanged = count("unchanged");
+    result.differing = count("differing");
+    result.not_in_snapshot = count("not_in_snapshot");
     let candidates = count("staged") - result.filtered - result.orphans;
-    result.conflicts = candidates.saturating_sub(result.inserted + result.updated);
+    result.conflicts =
+        candidates.saturating_sub(result.inserted + result.updated + result.unchanged);
+    let by_key: Vec<i64> = counts.get("by_key");
+    for (fk, rows) in table.parents.iter().zip(by_key) {
+        if rows <= 0 {
+            continue;
+        }
+        let counted = KeyCount {
+            foreign_key: fk.name.clone(),
+            columns: fk.columns.clone(),
+            parent: fk.references_table.clone(),
+            rows: rows as u64,
+            reason: absent_reason(plan, &fk.references_table),
+        };
+        if nulls_missing(table, fk) {
+            result.nulled.push(counted);
+        } else {
+            result.orphaned.push(counted);
+        }
+    }
+    Ok(())
+}
+
+/// Creates the table's staging table (text columns, in the snapshot's order) and copies its
+/// data file into it.
+pub(super) async fn stage(
+    conn: &mut PgConnection,
+    dir: &Utf8Path,
+    index: usize,
+    table: &TablePlan,
+) -> Result<(), RestoreError> {
+    let staging = staging_name(index);
+    let columns = list(
+        table
+            .snapshot_columns
+            .iter()
+            .map(|c| format!("{} text", quote_ident(c))),
+    );
+    sqlx::query(&format!(
+        "CREATE TEMP TABLE {staging} ({columns}) ON COMMIT DROP"
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(table_error(table, "creating its staging table"))?;
+    copy_file(conn, dir, table, &staging).await?;
     Ok(())
 }
 
@@ -150,8 +203,9 @@ fn can_copy_directly(plan: &RestorePlan, table: &TablePlan) -> bool {
         && parents_restored_whole(plan, table)
 }
 
-/// After a failed insert: finds the column whose cast fails, so the error names it.
-async fn diagnose(
+/// After a failed statement over the staged rows: finds the column whose cast fails, so the
+/// error names it; else [`RestoreError::Table`] with `error`.
+pub(super) async fn diagnose(
     conn: &mut PgConnection,
     index: usize,
     table: &TablePlan,
@@ -196,8 +250,8 @@ async fn diagnose(
     }
 }
 
-/// Sets a deferred foreign key on the restored rows whose parent now exists; returns how many
-/// restored rows keep it NULL because the parent is missing.
+/// Sets a deferred foreign key, where it differs, on the restored rows whose parent now exists;
+/// returns how many restored rows keep it NULL because the parent is missing.
 async fn link(
     conn: &mut PgConnection,
     index: usize,
@@ -223,6 +277,12 @@ async fn link(
             .iter()
             .map(|c| format!("{} = {}", quote_ident(c), cast(table, c))),
     );
+    let differ = fk
+        .columns
+        .iter()
+        .map(|c| differs(table, c, &format!("t.{}", quote_ident(c)), &cast(table, c)))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     let not_null = fk
         .columns
         .iter()
@@ -231,12 +291,14 @@ async fn link(
         .join(" AND ");
     let parents = parents_exist(std::slice::from_ref(fk), |c| cast(table, c));
     let sql = format!(
-        "WITH candidates AS (
-             SELECT count(*) AS n FROM {staging} s JOIN {keys} k ON {join} WHERE {not_null}),
+        "WITH unlinked AS (
+             SELECT count(*) AS n FROM {staging} s JOIN {keys} k ON {join}
+             WHERE {not_null} AND NOT {parents}),
+         -- Runs though not read: PostgreSQL executes every data-modifying WITH once.
          linked AS (
              UPDATE {live} t SET {set} FROM {staging} s JOIN {keys} k ON {join}
-             WHERE {same_row} AND {not_null} AND {parents} RETURNING 1)
-         SELECT (SELECT n FROM candidates) - (SELECT count(*) FROM linked)",
+             WHERE {same_row} AND {not_null} AND {parents} AND ({differ}) RETURNING 1)
+         SELECT n FROM unlinked",
         live = table.qualified(),
     );
     let unlinked: i64 = sqlx::query_scalar(&sql)

@@ -55,7 +55,9 @@ pub enum Mode {
     /// Overwrite rows with the same key (`ON CONFLICT (key) DO UPDATE`: the primary key, else a
     /// unique key).
     Upsert,
-    /// Delete the selected tables' rows (those the row filter selects) first, children first.
+    /// Make the selected rows equal to the snapshot's with the fewest writes: update rows whose
+    /// key both have and that differ, insert the missing, delete only the selected rows whose
+    /// key the snapshot lacks (children first, before any insert).
     Replace,
 }
 

@@ -4,8 +4,10 @@
 //! table or a backfill; the migrations' own SQL can. So, in a scratch database next to the target:
 //! 1. apply, with the built-in deploy, exactly the migrations the snapshot's sidecar lists as
 //!    applied — from the local files, each only if it still matches the recorded checksum;
-//! 2. load the snapshot: the schema is now the snapshot's, so every table is empty with the same
-//!    columns and the restore engine copies it straight in ([`rebuild`]);
+//! 2. load the snapshot: the schema is now the snapshot's, so every table has the same columns;
+//!    the restore engine makes each equal to the snapshot (`replace`: the rows those migrations
+//!    inserted become the snapshot's, or go when the snapshot lacks their key), copying
+//!    straight into the tables they left empty ([`rebuild`]);
 //! 3. apply the migrations the target has applied since, in the target's order;
 //! 4. snapshot the scratch database into a hidden folder of the store and drop the scratch
 //!    database; the restore then runs from that snapshot with the unchanged engine.

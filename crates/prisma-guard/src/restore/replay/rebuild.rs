@@ -23,10 +23,12 @@ pub struct Rebuilt {
 
 /// Builds the snapshot's state in `schema` of `conn`, which must be empty, from a snapshot the
 /// caller has [`verified`]: deploys
-/// `at_snapshot` with the built-in deploy (run as `deploy` says), then loads every table of the
-/// snapshot (but `_prisma_migrations`, which the deploy wrote) with the restore engine — parents before
-/// children, straight COPY into the empty tables, sequences moved past the loaded keys. Upload
-/// archives are not extracted.
+/// `at_snapshot` with the built-in deploy (run as `deploy` says), then makes every table of the
+/// snapshot (but `_prisma_migrations`, which the deploy wrote) equal to the snapshot's rows with
+/// the restore engine in `replace` mode — the rows those migrations inserted are updated to the
+/// snapshot's, or deleted when the snapshot lacks their key; parents before children, straight
+/// COPY into the tables left empty, sequences moved past the loaded keys. Upload archives are not
+/// extracted.
 ///
 /// Errors: [`RestoreError::ReplayFailed`] naming the migration and PostgreSQL's message,
 /// [`RestoreError::Deploy`] for bookkeeping, the restore engine's errors for the load.
@@ -49,12 +51,15 @@ pub async fn rebuild(
         .filter(|t| snapshot.manifest.table(&t.name).is_none())
         .map(|t| t.name.clone())
         .collect();
+    // Replace, not merge: the migrations may have inserted rows (a default admin, a settings
+    // row, one row per user with a random id); every table is made equal to the snapshot's, so
+    // what the later migrations run on is exactly the snapshot.
     let mut plan = crate::restore::plan::plan(
         &snapshot.manifest,
         &live,
         &[],
         &Selection::default(),
-        Mode::Merge,
+        Mode::Replace,
     )?;
     crate::restore::refuse_unrestorable(&plan)?;
     // Only the database is rebuilt: with no archives in the plan, nothing is extracted, so the
