@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use comfy_table::Table;
 
+mod fold;
 pub mod leftovers;
 pub mod progress;
 pub mod prune;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 
+use super::fold::{FOLD_AFTER, SKIPPED_LINES, folded, folded_lines};
 use super::restore_notes::{keep_notes, key_json, key_notes, merge_note};
 use super::{age, pretty, render};
 
@@ -148,37 +149,6 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
     // Unrestorable tables are not listed here: the refusal that follows names every one with
     // its reasons, so each is said once.
     text
-}
-
-/// Items of a list line shown before the rest is folded.
-const FOLD_AFTER: usize = 5;
-
-/// Lines of the `skipped` section shown before the rest is folded.
-const SKIPPED_LINES: usize = 10;
-
-/// `a, b, c, … and 7 more` when `items` has more than `first` (`--json` has them all).
-pub(super) fn folded(items: &[String], first: usize) -> String {
-    if items.len() <= first {
-        return items.join(", ");
-    }
-    format!(
-        "{}, … and {} more",
-        items[..first].join(", "),
-        items.len() - first
-    )
-}
-
-/// The first `first` lines, then `… and N more (--json lists them all)`.
-fn folded_lines(lines: &[String], first: usize) -> Vec<String> {
-    if lines.len() <= first {
-        return lines.to_vec();
-    }
-    let mut shown = lines[..first].to_vec();
-    shown.push(format!(
-        "… and {} more (--json lists them all)",
-        lines.len() - first
-    ));
-    shown
 }
 
 /// The result: per table counts, notes per foreign key, totals, time, and the safety snapshot.
@@ -394,22 +364,4 @@ pub fn refused_json(prepared: &Prepared, url: &DatabaseUrl, error: &str) -> Stri
         "missing": plan.missing,
         "skipped": plan.skipped,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_lists_are_folded() {
-        let items: Vec<String> = (1..=8).map(|i| format!("m{i}")).collect();
-        assert_eq!(folded(&items[..5], 5), "m1, m2, m3, m4, m5");
-        assert_eq!(folded(&items, 5), "m1, m2, m3, m4, m5, … and 3 more");
-        assert_eq!(folded(&[], 5), "");
-        assert_eq!(folded_lines(&items[..2], 2), ["m1", "m2"]);
-        assert_eq!(
-            folded_lines(&items, 2),
-            ["m1", "m2", "… and 6 more (--json lists them all)"]
-        );
-    }
 }

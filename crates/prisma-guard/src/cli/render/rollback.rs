@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets};
 use serde_json::json;
 
-use super::restore::{folded, plan_header};
+use super::fold::folded;
+use super::restore::plan_header;
 use super::{pretty, render};
 use crate::database::DatabaseUrl;
 use crate::restore::rollback::{RollbackPlan, RollbackReport};
