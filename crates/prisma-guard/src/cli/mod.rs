@@ -44,7 +44,7 @@ pub fn run(cli: Cli) -> ExitCode {
     // SIGINT (Ctrl-C), SIGTERM and SIGHUP drop the running command: a snapshot in progress
     // removes its temporary folder, a restore's transaction is rolled back, a scratch database
     // is dropped. The handlers are installed before the command starts.
-    let outcome = runtime.block_on(dispatch(cli, Printer, Signals::install()));
+    let outcome = runtime.block_on(async { dispatch(cli, Printer, Signals::install()).await });
     match outcome {
         Ok(code) => code,
         Err(error) => fail(&error),

@@ -106,10 +106,17 @@ impl Schedule {
     }
 
     /// How old the last successful run may be before `status` warns: twice the longest gap
-    /// between consecutive runs over the next 32 runs after `now` (so one missed run is fine,
-    /// two are not), and at least 10 minutes.
+    /// between consecutive runs in the week ahead of `now` (at least three runs, so a monthly
+    /// schedule counts too), so one missed run is fine and two are not; at least 10 minutes.
     pub fn allowed_age(&self, now: DateTime<Utc>) -> Duration {
-        let runs = self.next_runs(now, 33);
+        let horizon = now + Duration::days(8);
+        let mut runs = Vec::new();
+        for run in self.parsed.iter_after(now).take(100_000) {
+            runs.push(run);
+            if run > horizon && runs.len() >= 3 {
+                break;
+            }
+        }
         let longest = runs
             .windows(2)
             .map(|w| w[1] - w[0])
@@ -183,6 +190,8 @@ mod tests {
         // Weekdays only: the weekend gap (Friday 18:00 to Monday 9:00) decides.
         let office = Schedule::parse("0 9-18 * * 1-5").unwrap();
         assert_eq!(office.allowed_age(now), Duration::hours(63) * 2);
+        let monthly = Schedule::parse("0 0 1 * *").unwrap();
+        assert_eq!(monthly.allowed_age(now), Duration::days(31) * 2);
     }
 
     #[test]
