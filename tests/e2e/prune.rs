@@ -179,6 +179,7 @@ async fn prune_keeps_the_newest_the_tagged_and_what_is_not_ours() {
     assert_eq!(ids(&project), expected);
     expected.extend([
         ".gitignore".to_string(),
+        ".lock".to_string(),
         ".tmp-x".to_string(),
         "notes".to_string(),
     ]);

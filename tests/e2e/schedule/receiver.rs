@@ -31,17 +31,17 @@ impl Receiver {
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
-                    if let Some((name, value)) = line.split_once(':') {
-                        if name.eq_ignore_ascii_case("content-length") {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
                     }
                 }
                 let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_ok() {
-                    if let Ok(json) = serde_json::from_slice(&body) {
-                        kept.lock().unwrap().push(json);
-                    }
+                if reader.read_exact(&mut body).is_ok()
+                    && let Ok(json) = serde_json::from_slice(&body)
+                {
+                    kept.lock().unwrap().push(json);
                 }
                 let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
             }

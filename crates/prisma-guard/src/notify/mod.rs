@@ -216,21 +216,21 @@ pub async fn send(settings: &Settings, event: &Event) -> Vec<Undelivered> {
     if !settings.wants(event) {
         return undelivered;
     }
-    if let Some(url) = &settings.webhook {
-        if let Err(problem) = webhook::post(url, event).await {
-            undelivered.push(Undelivered {
-                channel: format!("webhook ({})", webhook::host(url)),
-                problem,
-            });
-        }
+    if let Some(url) = &settings.webhook
+        && let Err(problem) = webhook::post(url, event).await
+    {
+        undelivered.push(Undelivered {
+            channel: format!("webhook ({})", webhook::host(url)),
+            problem,
+        });
     }
-    if let Some(words) = &settings.command {
-        if let Err(problem) = command::run(words, &settings.project_root, event).await {
-            undelivered.push(Undelivered {
-                channel: "notify-command".into(),
-                problem,
-            });
-        }
+    if let Some(words) = &settings.command
+        && let Err(problem) = command::run(words, &settings.project_root, event).await
+    {
+        undelivered.push(Undelivered {
+            channel: "notify-command".into(),
+            problem,
+        });
     }
     undelivered
 }

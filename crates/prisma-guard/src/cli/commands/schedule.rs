@@ -123,13 +123,13 @@ fn install(project: &Project, where_: &CrontabArgs, printer: Printer) -> anyhow:
         }
     }
     // Cron starts with an empty environment: a URL only in this shell would not be seen.
-    if let Ok(url) = project.database_url() {
-        if url.source().contains("environment") {
-            printer.err_line(format_args!(
+    if let Ok(url) = project.database_url()
+        && url.source().contains("environment")
+    {
+        printer.err_line(format_args!(
                 "warning: the database URL comes from {} in this shell; cron will not see it: put it in .env",
                 url.source()
             ))?;
-        }
     }
     Ok(())
 }
