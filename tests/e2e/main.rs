@@ -20,6 +20,7 @@ mod prune;
 mod replay;
 mod reset;
 mod restore;
+mod schedule;
 mod snapshot;
 mod status;
 mod store;

@@ -109,8 +109,9 @@ async fn prune_keeps_the_newest_the_tagged_and_what_is_not_ours() {
     )
     .unwrap();
     let before = entries(&store);
-    // Five snapshots, the two folders above, and the .gitignore the store wrote for itself.
-    assert_eq!(before.len(), 8, "{before:?}");
+    // Five snapshots, the two folders above, the .gitignore the store wrote for itself and the
+    // store lock's file.
+    assert_eq!(before.len(), 9, "{before:?}");
     assert!(before.contains(&".gitignore".to_string()), "{before:?}");
 
     let list = project.xtask(&db, &["snapshots"]).assert_code(0).stdout();
@@ -179,6 +180,7 @@ async fn prune_keeps_the_newest_the_tagged_and_what_is_not_ours() {
     assert_eq!(ids(&project), expected);
     expected.extend([
         ".gitignore".to_string(),
+        ".lock".to_string(),
         ".tmp-x".to_string(),
         "notes".to_string(),
     ]);

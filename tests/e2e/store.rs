@@ -51,7 +51,9 @@ async fn an_existing_store_is_left_as_it_is_and_tracked_snapshots_are_warned_abo
     assert!(tracked.contains("manifest.json"), "{tracked}");
 
     let run = project.xtask(&db, &["status"]).assert_code(0).stderr();
-    let count = tracked.lines().count() - 1; // all but the README
+    // All but the README and the store lock's file.
+    let count = tracked.lines().count() - 2;
+    assert!(tracked.contains("backups/.lock"), "{tracked}");
     assert!(
         run.contains(&format!(
             "warning: git tracks {count} snapshot file(s) in backups (backups/{id}/"

@@ -112,6 +112,29 @@ impl Project {
         }
     }
 
+    /// The configured `schedule`, parsed; `None` when none is configured.
+    ///
+    /// Errors: [`crate::schedule::ScheduleError::Invalid`] for a value that is not a schedule.
+    pub fn schedule(
+        &self,
+    ) -> Result<Option<crate::schedule::Schedule>, crate::schedule::ScheduleError> {
+        self.config
+            .schedule
+            .as_deref()
+            .map(crate::schedule::Schedule::parse)
+            .transpose()
+    }
+
+    /// The notification settings (`notify-webhook`, `notify-command`, `notify-on`), resolved
+    /// with the process environment.
+    ///
+    /// Errors: [`crate::notify::NotifyConfigError`] naming the key that is wrong.
+    pub fn notify_settings(
+        &self,
+    ) -> Result<crate::notify::Settings, crate::notify::NotifyConfigError> {
+        crate::notify::Settings::resolve(&self.config, &self.root, |name| std::env::var(name).ok())
+    }
+
     /// `<prisma-dir>/migrations`.
     pub fn migrations_dir(&self) -> Utf8PathBuf {
         self.prisma_dir.join("migrations")

@@ -89,8 +89,11 @@ impl TempProject {
             return Vec::new();
         };
         read.map(|e| e.unwrap().file_name().to_string())
-            // The store's own .gitignore is not a leftover.
-            .filter(|name| name.starts_with('.') && name != ".gitignore")
+            // The store's own files are not leftovers: its .gitignore, the lock, the run record.
+            .filter(|name| {
+                name.starts_with('.')
+                    && ![".gitignore", ".lock", ".schedule.json"].contains(&name.as_str())
+            })
             .collect()
     }
 

@@ -131,6 +131,15 @@ pub enum Command {
     /// deletes a migration the remote already has (Prisma refuses to deploy an applied migration
     /// whose file changed), and snapshots the local database when migrations are pending.
     Hooks(commands::hooks::HooksArgs),
+    /// Unattended snapshots: print or install the crontab entry, run it, see how it went.
+    ///
+    /// `schedule = "hourly"` (or daily, weekly, or five cron fields) in the configuration sets
+    /// how often. The entry runs `schedule run` in the project root: a `snapshot --if-changed`
+    /// that is silent on success, loud and non-zero on failure, takes the store lock (a second
+    /// run at once waits, then stops with a clear message), prunes when `auto-prune` is set, and
+    /// records its outcome. Failures (and, with `notify-on`, other outcomes) go to
+    /// `notify-webhook` / `notify-command`. `status` warns when scheduled snapshots stopped.
+    Schedule(commands::schedule::ScheduleArgs),
 }
 
 /// How rows meet existing rows.

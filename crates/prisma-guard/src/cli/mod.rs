@@ -44,13 +44,7 @@ pub fn run(cli: Cli) -> ExitCode {
     // SIGINT (Ctrl-C), SIGTERM and SIGHUP drop the running command: a snapshot in progress
     // removes its temporary folder, a restore's transaction is rolled back, a scratch database
     // is dropped. The handlers are installed before the command starts.
-    let outcome = runtime.block_on(async {
-        let signals = Signals::install();
-        tokio::select! {
-            result = dispatch(cli, Printer) => result,
-            signal = signals.received() => Err(anyhow::Error::new(signal)),
-        }
-    });
+    let outcome = runtime.block_on(async { dispatch(cli, Printer, Signals::install()).await });
     match outcome {
         Ok(code) => code,
         Err(error) => fail(&error),
@@ -128,23 +122,41 @@ impl Signals {
     }
 }
 
-async fn dispatch(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
+/// Runs the command until it ends or a signal stops it, then sends the notification its outcome
+/// asks for ([`crate::notify`]).
+async fn dispatch(cli: Cli, printer: Printer, signals: Signals) -> anyhow::Result<ExitCode> {
+    let stopped = |signal| Err(anyhow::Error::new(signal));
     if let Command::Demo = cli.command {
         // Never the app's own database: only a server named explicitly for the demo.
-        return commands::demo::run(cli.global.database_url, printer).await;
+        return tokio::select! {
+            result = commands::demo::run(cli.global.database_url, printer) => result,
+            signal = signals.received() => stopped(signal),
+        };
     }
     let project = open_project(cli.global)?;
-    let p = printer;
-    match cli.command {
-        Command::Status(args) => commands::status::run(&project, args, p).await,
-        Command::PreMigrate(args) => commands::pre_migrate::run(&project, args, p).await,
-        Command::Snapshot(args) => commands::snapshot::run(&project, args, p).await,
-        Command::Snapshots(args) => commands::snapshots::run(&project, args, p).await,
-        Command::Restore(args) => commands::restore::run(&project, args, p).await,
-        Command::Rollback(args) => commands::rollback::run(&project, args, p).await,
-        Command::Prune(args) => commands::prune::run(&project, args, p),
-        Command::Reset(args) => commands::reset::run(&project, args, p).await,
-        Command::Hooks(args) => commands::hooks::run(&project, args, p),
+    let notified = commands::notify::name(&cli.command);
+    let result = tokio::select! {
+        result = command(&project, cli.command, printer) => result,
+        signal = signals.received() => stopped(signal),
+    };
+    if let Some(name) = notified {
+        commands::notify::after(&project, name, &result, printer).await;
+    }
+    result
+}
+
+async fn command(project: &Project, command: Command, p: Printer) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Status(args) => commands::status::run(project, args, p).await,
+        Command::PreMigrate(args) => commands::pre_migrate::run(project, args, p).await,
+        Command::Snapshot(args) => commands::snapshot::run(project, args, p).await,
+        Command::Snapshots(args) => commands::snapshots::run(project, args, p).await,
+        Command::Restore(args) => commands::restore::run(project, args, p).await,
+        Command::Rollback(args) => commands::rollback::run(project, args, p).await,
+        Command::Prune(args) => commands::prune::run(project, args, p),
+        Command::Reset(args) => commands::reset::run(project, args, p).await,
+        Command::Hooks(args) => commands::hooks::run(project, args, p),
+        Command::Schedule(args) => commands::schedule::run(project, args, p).await,
         Command::Demo => unreachable!("handled above"),
     }
 }

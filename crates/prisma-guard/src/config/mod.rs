@@ -79,7 +79,7 @@ impl crate::error::Hint for ConfigError {
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on".into(),
         })
     }
 }
@@ -127,8 +127,20 @@ pub struct Config {
     /// `prune`: keep this many newest safety snapshots (`pre-restore`, `pre-rollback`;
     /// default 3). They count for no other rule.
     pub keep_safety: Option<u32>,
-    /// Prune after each snapshot taken by `snapshot` and `pre-migrate` (default false).
+    /// Prune after each snapshot taken by `snapshot`, `pre-migrate` and `schedule run`
+    /// (default false).
     pub auto_prune: Option<bool>,
+    /// How often `schedule run` should run: `hourly`, `daily`, `weekly` or five cron fields
+    /// ([`crate::schedule::Schedule::parse`]).
+    pub schedule: Option<String>,
+    /// A Slack-compatible incoming-webhook URL, or `env:NAME` to read it from a variable
+    /// ([`crate::notify`]).
+    pub notify_webhook: Option<String>,
+    /// A command run with each notified event as JSON on stdin.
+    pub notify_command: Option<String>,
+    /// Which events are notified (default `["failure"]`): `failure`, `success`, a command, or
+    /// `command:outcome`.
+    pub notify_on: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]

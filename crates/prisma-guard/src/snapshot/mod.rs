@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod csv;
+pub mod lock;
 pub mod manifest;
 pub mod prune;
 pub mod sidecar;
@@ -18,6 +19,7 @@ mod write;
 
 use camino::Utf8PathBuf;
 
+pub use lock::{LockError, StoreLock};
 pub use manifest::{FORMAT_VERSION, Manifest, TableEntry};
 pub use prune::{Policy, PruneError, PruneOutcome, prune};
 pub use sidecar::{GitInfo, MigrationInfo};
@@ -99,6 +101,9 @@ pub enum SnapshotError {
         /// The backups folder.
         store: Utf8PathBuf,
     },
+    /// Another run holds the store ([`lock`]).
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 impl crate::error::Hint for SnapshotError {
@@ -137,6 +142,7 @@ impl crate::error::Hint for SnapshotError {
                 Some("`prisma-guard snapshots` lists them".into())
             }
             SnapshotError::Empty { .. } => Some("take one with `prisma-guard snapshot`".into()),
+            SnapshotError::Lock(e) => e.hint(),
             SnapshotError::Io(_) => None,
         }
     }

@@ -4,12 +4,14 @@
 
 pub mod demo;
 pub mod hooks;
+pub mod notify;
 pub mod pre_migrate;
 mod pre_push;
 pub mod prune;
 pub mod reset;
 pub mod restore;
 pub mod rollback;
+pub mod schedule;
 pub mod snapshot;
 pub mod snapshots;
 pub mod status;
@@ -53,13 +55,26 @@ pub(super) fn command_line() -> String {
 /// With `auto-prune = true`: prunes by the configured policy after a snapshot was taken and
 /// says in one line on stderr what went. A failure is a warning: the snapshot stands.
 pub(super) fn auto_prune(project: &Project, printer: Printer) -> Result<(), super::OutputError> {
+    auto_prune_reporting(project, printer, false)
+}
+
+/// [`auto_prune`] for a quiet run: says nothing unless the prune fails.
+pub(super) fn auto_prune_quietly(project: &Project) -> Result<(), super::OutputError> {
+    auto_prune_reporting(project, Printer, true)
+}
+
+fn auto_prune_reporting(
+    project: &Project,
+    printer: Printer,
+    quiet: bool,
+) -> Result<(), super::OutputError> {
     if project.config.auto_prune != Some(true) {
         return Ok(());
     }
     let policy = project.retention(Default::default());
     match store::prune(&project.backups_dir, &policy, false) {
         Ok(outcome) => {
-            if let Some(line) = render::prune::auto_prune_line(&outcome) {
+            if let Some(line) = render::prune::auto_prune_line(&outcome).filter(|_| !quiet) {
                 printer.err_line(format_args!("{line}"))?;
             }
         }

@@ -34,6 +34,10 @@ pub struct SnapshotArgs {
     /// Print the manifest summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print nothing on success (errors still go to stderr, with a non-zero exit code): for
+    /// cron, which mails any output.
+    #[arg(long, conflicts_with = "json")]
+    pub quiet: bool,
     /// Parallel connections reading tables.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub jobs: usize,
@@ -45,26 +49,34 @@ pub(crate) async fn run(
     args: SnapshotArgs,
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
-    let url = project.database_url()?;
-    let status = {
-        let mut conn = url.connect().await?;
-        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
-    };
-    super::clean_leftovers(project, &url, false, printer).await?;
     let mut options = super::snapshot_options(project, &args.reason, args.jobs);
     options.tag = args.tag;
     options.keep = args.keep;
     options.tables = args.tables;
     options.exclude = args.exclude;
-    let progress = render::SnapshotProgress::new();
     let started = std::time::Instant::now();
-    let taken = if args.if_changed {
-        snapshot::take_if_changed(&url, &project.backups_dir, &status, &options, &progress).await?
+    let taken = if args.quiet {
+        take_with(
+            project,
+            &options,
+            args.if_changed,
+            &snapshot::NoProgress,
+            None,
+        )
+        .await?
     } else {
-        Some(snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?)
+        let progress = render::SnapshotProgress::new();
+        let taken = take_with(project, &options, args.if_changed, &progress, Some(printer)).await?;
+        progress.finish();
+        taken
     };
-    progress.finish();
     let took = taken.is_some();
+    if args.quiet {
+        if took {
+            super::auto_prune_quietly(project)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     match taken {
         None => {
             let latest = snapshot::latest(&project.backups_dir)?;
@@ -86,4 +98,40 @@ pub(crate) async fn run(
         super::auto_prune(project, printer)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `snapshot --if-changed --quiet` with `reason`, for `schedule run`: the manifest when one was
+/// taken, `None` when the data was unchanged. Prints nothing; leftovers of ended runs in the
+/// store are removed without a word.
+pub(crate) async fn take_quietly(
+    project: &Project,
+    reason: &str,
+) -> anyhow::Result<Option<snapshot::Manifest>> {
+    let options = super::snapshot_options(project, reason, 2);
+    take_with(project, &options, true, &snapshot::NoProgress, None).await
+}
+
+async fn take_with(
+    project: &Project,
+    options: &snapshot::SnapshotOptions,
+    if_changed: bool,
+    progress: &dyn snapshot::Progress,
+    report_cleanup: Option<Printer>,
+) -> anyhow::Result<Option<snapshot::Manifest>> {
+    let url = project.database_url()?;
+    let status = {
+        let mut conn = url.connect().await?;
+        crate::migrations::status(&mut conn, &project.migrations_dir(), url.schema()).await?
+    };
+    let store = &project.backups_dir;
+    match report_cleanup {
+        Some(printer) => super::clean_leftovers(project, &url, false, printer).await?,
+        // Quiet: the store's leftovers only, without a word (a failure shows up below).
+        None => drop(snapshot::remove_leftovers(store)),
+    }
+    Ok(if if_changed {
+        snapshot::take_if_changed(&url, store, &status, options, progress).await?
+    } else {
+        Some(snapshot::take(&url, store, &status, options, progress).await?)
+    })
 }

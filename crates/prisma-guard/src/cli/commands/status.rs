@@ -72,6 +72,11 @@ pub(crate) async fn run(
         printer.warn_all(&render::status::status_warnings(&report))?;
     }
     super::warn_tracked_snapshots(project, printer)?;
+    match super::schedule::overdue_warning(project) {
+        Ok(Some(warning)) => printer.err_line(warning)?,
+        Ok(None) => {}
+        Err(error) => printer.err_line(format_args!("warning: {error}"))?,
+    }
     let code = match (args.check, report.has_problems(), report.unapplied().next()) {
         (false, _, _) => 0,
         (true, true, _) => exit::PROBLEMS,

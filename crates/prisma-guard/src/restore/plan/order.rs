@@ -72,10 +72,10 @@ fn reaches(waiting: &BTreeMap<&str, BTreeSet<&str>>, from: &str, to: &str) -> bo
         if node == to {
             return true;
         }
-        if seen.insert(node) {
-            if let Some(next) = waiting.get(node) {
-                stack.extend(next.iter().copied());
-            }
+        if seen.insert(node)
+            && let Some(next) = waiting.get(node)
+        {
+            stack.extend(next.iter().copied());
         }
     }
     false

@@ -88,6 +88,16 @@ pub struct PruneOutcome {
 ///
 /// Errors: as [`super::list`] and [`apply`](fn@apply).
 pub fn prune(store: &Utf8Path, policy: &Policy, dry_run: bool) -> Result<PruneOutcome, PruneError> {
+    // A snapshot being written is hidden until complete; the lock keeps a prune from planning
+    // on a listing that a concurrent `--if-changed` run is about to compare with.
+    let _lock = if dry_run || !store.is_dir() {
+        None
+    } else {
+        Some(
+            super::lock::StoreLock::acquire(store, "pruning", super::lock::WAIT)
+                .map_err(SnapshotError::from)?,
+        )
+    };
     let candidates: Vec<Candidate> = super::list(store)?.iter().map(Candidate::from).collect();
     let decisions = plan(&candidates, policy);
     let removed = if dry_run {

@@ -322,7 +322,8 @@ fn prune_removes_only_unkept_snapshots_of_ours() {
     let outcome = prune(&store, &policy(0, 0, 0, 0), false).unwrap();
     let removed: Vec<&str> = outcome.removed.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(removed, ["c", "a"]);
-    assert_eq!(entries(&store), [".tmp-x", "b", "d", "notes"]);
+    // The store lock's file stays: it is how the next writer waits for this one.
+    assert_eq!(entries(&store), [".lock", ".tmp-x", "b", "d", "notes"]);
 }
 
 fn removal(id: &str) -> Decision {

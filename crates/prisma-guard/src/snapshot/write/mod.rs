@@ -56,13 +56,22 @@ pub async fn take(
     options: &SnapshotOptions,
     progress: &dyn Progress,
 ) -> Result<Manifest, SnapshotError> {
-    let taken = write(url, store, status, options, progress, None).await?;
+    let taken = write(
+        url,
+        store,
+        status,
+        options,
+        progress,
+        Unless::Fingerprint(None),
+    )
+    .await?;
     Ok(taken.expect("written unless equal to a given fingerprint"))
 }
 
 /// [`take`], unless the data equals the newest snapshot's: returns `Ok(None)` and keeps nothing
 /// when the content fingerprints (every table's name, columns and CSV content) are equal. Never
-/// skips on a guess: the data is read and hashed either way.
+/// skips on a guess: the data is read and hashed either way. The newest snapshot is looked up
+/// under the store lock, so two runs at once never both keep a snapshot of the same data.
 pub async fn take_if_changed(
     url: &DatabaseUrl,
     store: &Utf8Path,
@@ -70,9 +79,7 @@ pub async fn take_if_changed(
     options: &SnapshotOptions,
     progress: &dyn Progress,
 ) -> Result<Option<Manifest>, SnapshotError> {
-    let latest = super::store::list(store)?.pop();
-    let fingerprint = latest.as_ref().map(|s| s.manifest.fingerprint.as_str());
-    take_unless(url, store, status, options, progress, fingerprint).await
+    write(url, store, status, options, progress, Unless::Newest).await
 }
 
 /// [`take`], unless the data's content fingerprint equals `fingerprint` (that of a snapshot
@@ -85,7 +92,23 @@ pub async fn take_unless(
     progress: &dyn Progress,
     fingerprint: Option<&str>,
 ) -> Result<Option<Manifest>, SnapshotError> {
-    write(url, store, status, options, progress, fingerprint).await
+    write(
+        url,
+        store,
+        status,
+        options,
+        progress,
+        Unless::Fingerprint(fingerprint),
+    )
+    .await
+}
+
+/// When a snapshot whose data equals an existing one is not kept.
+enum Unless<'a> {
+    /// Equal to this fingerprint (`None`: always keep).
+    Fingerprint(Option<&'a str>),
+    /// Equal to the newest snapshot's in the store, looked up under the lock.
+    Newest,
 }
 
 async fn write(
@@ -94,9 +117,22 @@ async fn write(
     status: &StatusReport,
     options: &SnapshotOptions,
     progress: &dyn Progress,
-    unless_fingerprint: Option<&str>,
+    unless: Unless<'_>,
 ) -> Result<Option<Manifest>, SnapshotError> {
     super::store::create(store)?;
+    // One writer at a time (held until this returns; released on any exit, kill -9 included).
+    let _lock = super::lock::StoreLock::acquire(
+        store,
+        &format!("taking a snapshot ({})", options.reason),
+        super::lock::WAIT,
+    )?;
+    let newest = match unless {
+        Unless::Newest => super::store::list(store)?
+            .pop()
+            .map(|s| s.manifest.fingerprint),
+        Unless::Fingerprint(given) => given.map(str::to_string),
+    };
+    let unless_fingerprint = newest.as_deref();
     let created_at = Utc::now();
     let id = base_id(
         &created_at.format("%Y-%m-%dT%H-%M-%SZ").to_string(),

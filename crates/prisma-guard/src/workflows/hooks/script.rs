@@ -18,10 +18,19 @@ pub enum HookRunner {
 }
 
 impl HookRunner {
-    fn command(&self) -> String {
+    /// The words that run this program in `sh`: `cargo xtask`, or the binary's quoted path.
+    pub fn command(&self) -> String {
         match self {
             HookRunner::CargoXtask => "cargo xtask".into(),
             HookRunner::Binary(path) => sh_quote(path.as_str()),
+        }
+    }
+
+    /// How messages name this program: `cargo xtask` or `prisma-guard`.
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            HookRunner::CargoXtask => "cargo xtask",
+            HookRunner::Binary(_) => "prisma-guard",
         }
     }
 }
