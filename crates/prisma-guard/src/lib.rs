@@ -22,6 +22,7 @@ pub mod error;
 pub mod migrations;
 pub mod owner;
 pub mod project;
+pub mod remote;
 pub mod restore;
 pub mod snapshot;
 pub mod sql;

@@ -41,6 +41,15 @@ pub struct GlobalArgs {
     /// then url), else DATABASE_URL; from the environment, .env, then prisma/.env].
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// The remote store, s3://bucket/prefix [default: config `remote`, else none]. Keys,
+    /// region and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL or an AWS profile, never from the command line.
+    #[arg(long, global = true, value_name = "URL")]
+    pub remote: Option<String>,
+    /// The age identity file that decrypts pulled snapshots [default: AGE_IDENTITY, else
+    /// config `identity`].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Option<Utf8PathBuf>,
 }
 
 impl GlobalArgs {
@@ -51,6 +60,8 @@ impl GlobalArgs {
             prisma_dir: self.prisma_dir,
             backups_dir: self.backups_dir,
             database_url: self.database_url,
+            remote: self.remote,
+            identity: self.identity,
             start_dir,
         }
     }

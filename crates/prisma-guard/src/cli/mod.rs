@@ -142,7 +142,7 @@ async fn dispatch(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
         Command::Snapshots(args) => commands::snapshots::run(&project, args, p).await,
         Command::Restore(args) => commands::restore::run(&project, args, p).await,
         Command::Rollback(args) => commands::rollback::run(&project, args, p).await,
-        Command::Prune(args) => commands::prune::run(&project, args, p),
+        Command::Prune(args) => commands::prune::run(&project, args, p).await,
         Command::Reset(args) => commands::reset::run(&project, args, p).await,
         Command::Hooks(args) => commands::hooks::run(&project, args, p),
         Command::Demo => unreachable!("handled above"),

@@ -12,6 +12,7 @@ pub mod restore;
 pub mod rollback;
 pub mod snapshot;
 pub mod snapshots;
+pub(crate) mod snapshots_remote;
 pub mod status;
 
 use crate::project::Project;

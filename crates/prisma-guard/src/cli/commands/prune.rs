@@ -38,10 +38,14 @@ pub struct PruneArgs {
     /// Print the decisions as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Prune the remote store (--remote or config `remote`) instead, by the same policy; also
+    /// removes the objects of pushes interrupted more than a day ago.
+    #[arg(long)]
+    pub remote: bool,
 }
 
 /// `prisma-guard prune`: flags over config over the defaults (10/7/4/12).
-pub(crate) fn run(
+pub(crate) async fn run(
     project: &Project,
     args: PruneArgs,
     printer: Printer,
@@ -53,6 +57,9 @@ pub(crate) fn run(
         keep_monthly: args.keep_monthly,
         keep_safety: args.keep_safety,
     });
+    if args.remote {
+        return remote(project, &policy, &args, printer).await;
+    }
     super::clean_store_leftovers(project, args.dry_run, printer)?;
     let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
     if args.json {
@@ -64,6 +71,31 @@ pub(crate) fn run(
         ))?;
     } else {
         printer.out(render::prune::prune_text(&outcome, chrono::Utc::now()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `prune --remote`.
+async fn remote(
+    project: &Project,
+    policy: &snapshot::Policy,
+    args: &PruneArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    let remote = super::snapshots_remote::require_remote(project)?;
+    let now = chrono::Utc::now();
+    let pruned = crate::remote::prune(&remote, policy, args.dry_run, now).await?;
+    if args.json {
+        printer.line(render::pretty(&serde_json::json!(pruned)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if pruned.outcome.decisions.is_empty() {
+        printer.line(format_args!("no snapshots in {}", remote.url()))?;
+    } else {
+        printer.out(render::prune::prune_text(&pruned.outcome, now))?;
+    }
+    if let Some(line) = render::remote::abandoned_line(&pruned.abandoned, args.dry_run) {
+        printer.out(line)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,7 +64,7 @@ pub(crate) async fn run(
         Some(snapshot::take(&url, &project.backups_dir, &status, &options, &progress).await?)
     };
     progress.finish();
-    let took = taken.is_some();
+    let took = taken.as_ref().map(|m| m.id.clone());
     match taken {
         None => {
             let latest = snapshot::latest(&project.backups_dir)?;
@@ -82,8 +82,9 @@ pub(crate) async fn run(
             started.elapsed(),
         ))?,
     }
-    if took {
+    if let Some(id) = took {
         super::auto_prune(project, printer)?;
+        super::snapshots_remote::auto_push(project, &id, printer).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use comfy_table::Table;
 pub mod leftovers;
 pub mod progress;
 pub mod prune;
+pub mod remote;
 pub mod restore;
 pub mod rollback;
 pub mod snapshot;
