@@ -14,6 +14,7 @@ mod hooks;
 mod leftovers;
 mod pre_migrate;
 mod prune;
+mod remote;
 mod replay;
 mod reset;
 mod restore;

@@ -36,6 +36,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
         crate::snapshot::SnapshotError,
         crate::snapshot::PruneError,
         crate::restore::RestoreError,
+        crate::remote::RemoteError,
         crate::workflows::WorkflowError,
         crate::workflows::hooks::HookError,
         crate::workflows::reset::ResetError,

@@ -23,7 +23,8 @@ pub struct ProjectOptions {
     pub backups_dir: Option<Utf8PathBuf>,
     /// `--database-url`.
     pub database_url: Option<String>,
-    /// `--remote`: the remote store, `s3://bucket/prefix`.
+    /// `--remote`: the remote store, `s3://bucket/prefix`; empty: the flag without a URL (the
+    /// configured store).
     pub remote: Option<String>,
     /// `--identity`: the age identity file, relative to the current folder.
     pub identity: Option<Utf8PathBuf>,
@@ -139,11 +140,18 @@ impl Project {
     ///
     /// Errors: [`RemoteError::BadUrl`] naming the flag or key.
     pub fn remote_url(&self) -> Result<Option<RemoteUrl>, RemoteError> {
-        match (&self.remote, &self.config.remote) {
+        let flag = self.remote.as_ref().filter(|f| !f.is_empty());
+        match (flag, &self.config.remote) {
             (Some(flag), _) => RemoteUrl::parse(flag, "--remote").map(Some),
             (None, Some(key)) => RemoteUrl::parse(key, "the key `remote`").map(Some),
             (None, None) => Ok(None),
         }
+    }
+
+    /// Whether `--remote` was given (with or without a URL): `prune` then prunes the remote
+    /// store.
+    pub fn remote_flag(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// The remote store opened with the AWS settings `env` gives ([`AwsSettings::from_env`]),

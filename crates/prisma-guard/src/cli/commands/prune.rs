@@ -38,10 +38,6 @@ pub struct PruneArgs {
     /// Print the decisions as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Prune the remote store (--remote or config `remote`) instead, by the same policy; also
-    /// removes the objects of pushes interrupted more than a day ago.
-    #[arg(long)]
-    pub remote: bool,
 }
 
 /// `prisma-guard prune`: flags over config over the defaults (10/7/4/12).
@@ -57,7 +53,8 @@ pub(crate) async fn run(
         keep_monthly: args.keep_monthly,
         keep_safety: args.keep_safety,
     });
-    if args.remote {
+    // `--remote` (global, with or without a URL): the same policy over the remote store.
+    if project.remote_flag() {
         return remote(project, &policy, &args, printer).await;
     }
     super::clean_store_leftovers(project, args.dry_run, printer)?;
