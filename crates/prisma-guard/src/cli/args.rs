@@ -45,7 +45,8 @@ pub struct GlobalArgs {
     /// URL, the configured one. `prune --remote` prunes the remote store instead of the local
     /// one. Keys, region and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
     /// AWS_REGION, AWS_ENDPOINT_URL or an AWS profile, never from the command line.
-    #[arg(long, global = true, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    // Its own id: `pre-migrate --hook` has a positional `remote` (the git remote).
+    #[arg(id = "remote_store", long = "remote", global = true, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub remote: Option<String>,
     /// The age identity file that decrypts pulled snapshots [default: AGE_IDENTITY, else
     /// config `identity`].
