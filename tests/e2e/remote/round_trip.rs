@@ -102,6 +102,35 @@ async fn push_true_pushes_each_snapshot_and_a_tampered_object_fails_verify() {
     let run = setup.run(&["snapshots", "--json"]);
     assert_eq!(listed(&run), [(id.clone(), "local+remote".to_string())]);
 
+    // pre-migrate (migrations 5-7 are pending) pushes its snapshot too.
+    let run = setup.run(&["pre-migrate"]);
+    run.assert_code(0);
+    let taken = setup.project.snapshots().pop().unwrap().manifest.id;
+    assert_ne!(taken, id);
+    assert!(
+        run.stderr().contains(&format!("{taken}: pushed ")),
+        "{}",
+        run.stderr()
+    );
+    // Without credentials the list still shows the local snapshots, and says why not the rest.
+    let url = setup.db.url();
+    let run = setup.project.xtask_with_env(
+        &["snapshots"],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+        ],
+    );
+    run.assert_code(0);
+    assert!(run.stdout().contains(&id), "{}", run.stdout());
+    assert!(
+        run.stderr()
+            .contains("warning: the remote store is not listed: no S3 credentials"),
+        "{}",
+        run.stderr()
+    );
+
     // `prune --remote` without a URL: the configured store.
     let run = setup.run(&["prune", "--remote", "--dry-run"]);
     run.assert_code(0);
@@ -118,6 +147,7 @@ async fn push_true_pushes_each_snapshot_and_a_tampered_object_fails_verify() {
     setup.bucket.put(&key, bytes).await;
     let run = setup.run(&["snapshots", "verify", &id]);
     run.assert_code(1);
+    // (the pre-migrate snapshot is intact: only `id` is verified)
     assert!(
         run.stdout()
             .contains("remote data/public.Tag.csv.zst: sha256 differs from remote.json"),

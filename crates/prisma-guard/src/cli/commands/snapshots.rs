@@ -76,12 +76,24 @@ pub(crate) async fn run(
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
     let store = &project.backups_dir;
-    let remote = super::snapshots_remote::configured_remote(project)?;
-    match args.action {
-        None if remote.is_some() => {
-            let remote = remote.as_ref().expect("checked");
-            super::snapshots_remote::list(project, remote, args.json, printer).await
+    let configured = super::snapshots_remote::configured_remote(project);
+    if args.action.is_none() {
+        // The list never fails for want of the remote: without it, the local snapshots.
+        match &configured {
+            Ok(Some(remote)) => {
+                return super::snapshots_remote::list(project, remote, args.json, printer).await;
+            }
+            Ok(None) => {}
+            Err(error) => printer.err_line(format_args!(
+                "warning: the remote store is not listed: {error}"
+            ))?,
         }
+    }
+    let remote = match args.action {
+        Some(SnapshotsAction::Verify { .. }) => configured?,
+        _ => None,
+    };
+    match args.action {
         Some(SnapshotsAction::Push { id, all, json }) => {
             super::snapshots_remote::push(project, id, all, json, printer).await
         }
