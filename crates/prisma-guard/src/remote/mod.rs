@@ -9,7 +9,7 @@
 //! leaves objects without a manifest, never listed, and the next push of that snapshot uploads
 //! them again and then the manifest ([`push()`]).
 //!
-//! Files stream through fixed-size parts (multipart upload, [`transfer`]); memory does not grow
+//! Files stream through fixed-size parts (multipart upload, 8 MiB parts); memory does not grow
 //! with a file's size. Credentials come from the AWS variables and files only
 //! ([`credentials`]) and never appear in output or errors.
 

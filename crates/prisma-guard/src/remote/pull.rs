@@ -58,7 +58,7 @@ impl PullOutcome {
 /// Pulls remote snapshot `id` (or a unique prefix) into `store`, decrypting with `identity`.
 ///
 /// Each object's size and SHA-256 are checked against `remote.json` as it streams in, then the
-/// whole snapshot is verified against its manifest ([`crate::snapshot::verify`]) before it is
+/// whole snapshot is verified against its manifest ([`crate::snapshot::verify()`]) before it is
 /// renamed into place; on any error the temporary folder is removed and the store is as it
 /// was. A snapshot already in the local store is not downloaded again.
 ///
@@ -75,6 +75,15 @@ pub async fn pull(
 ) -> Result<PullOutcome, RemoteError> {
     let found = remote.find(id).await?;
     let id = found.manifest.id.clone();
+    // The id names the local folder: a plain name, never a path (`find` checked that the
+    // manifest names the folder it is in).
+    if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) {
+        return Err(RemoteError::Corrupt {
+            id: id.clone(),
+            key: MANIFEST_FILE.into(),
+            problem: "its id is not a plain folder name".into(),
+        });
+    }
     let target = store.join(&id);
     if target.join(MANIFEST_FILE).is_file() {
         return Ok(PullOutcome {
