@@ -17,6 +17,7 @@ mod plan;
 mod pre_migrate;
 mod prisma_cli;
 mod prune;
+mod remote;
 mod replay;
 mod reset;
 mod restore;

@@ -40,6 +40,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
         crate::schedule::crontab::CrontabError,
         crate::notify::NotifyConfigError,
         crate::restore::RestoreError,
+        crate::remote::RemoteError,
         crate::workflows::WorkflowError,
         crate::workflows::hooks::HookError,
         crate::workflows::reset::ResetError,

@@ -23,6 +23,7 @@ pub mod migrations;
 pub mod notify;
 pub mod owner;
 pub mod project;
+pub mod remote;
 pub mod restore;
 pub mod schedule;
 pub mod snapshot;

@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::config::{self, Config, ConfigError};
 use crate::database::{self, DatabaseError, DatabaseUrl, UrlLookup};
+use crate::remote::{AwsSettings, Identity, Recipients, Remote, RemoteError, RemoteUrl};
 use crate::snapshot::Policy;
 use crate::workflows::{MigrateCommand, WorkflowError};
 
@@ -22,6 +23,11 @@ pub struct ProjectOptions {
     pub backups_dir: Option<Utf8PathBuf>,
     /// `--database-url`.
     pub database_url: Option<String>,
+    /// `--remote`: the remote store, `s3://bucket/prefix`; empty: the flag without a URL (the
+    /// configured store).
+    pub remote: Option<String>,
+    /// `--identity`: the age identity file, relative to the current folder.
+    pub identity: Option<Utf8PathBuf>,
     /// Where to start looking for the workspace (normally the current folder).
     pub start_dir: Utf8PathBuf,
 }
@@ -38,6 +44,8 @@ pub struct Project {
     /// The snapshot store.
     pub backups_dir: Utf8PathBuf,
     database_url: Option<String>,
+    remote: Option<String>,
+    identity: Option<Utf8PathBuf>,
 }
 
 impl Project {
@@ -61,6 +69,8 @@ impl Project {
             prisma_dir: pick(options.prisma_dir, &config.prisma_dir, "prisma"),
             backups_dir: pick(options.backups_dir, &config.backups_dir, "backups"),
             database_url: options.database_url,
+            remote: options.remote,
+            identity: options.identity.map(|path| options.start_dir.join(path)),
             root,
             config,
         })
@@ -157,6 +167,72 @@ impl Project {
             prisma_dir: &self.prisma_dir,
         };
         database::find_url(&lookup, env)
+    }
+
+    /// The remote store: `--remote`, else the key `remote`, else none.
+    ///
+    /// Errors: [`RemoteError::BadUrl`] naming the flag or key.
+    pub fn remote_url(&self) -> Result<Option<RemoteUrl>, RemoteError> {
+        let flag = self.remote.as_ref().filter(|f| !f.is_empty());
+        match (flag, &self.config.remote) {
+            (Some(flag), _) => RemoteUrl::parse(flag, "--remote").map(Some),
+            (None, Some(key)) => RemoteUrl::parse(key, "the key `remote`").map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Whether `--remote` was given (with or without a URL): `prune` then prunes the remote
+    /// store.
+    pub fn remote_flag(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The remote store opened with the AWS settings `env` gives ([`AwsSettings::from_env`]),
+    /// or `None` when no remote is configured.
+    ///
+    /// Errors: as [`Project::remote_url`], [`AwsSettings::from_env`] and [`Remote::open`].
+    pub fn remote(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Remote>, RemoteError> {
+        let Some(url) = self.remote_url()? else {
+            return Ok(None);
+        };
+        let settings = AwsSettings::from_env(env)?;
+        Remote::open(&url, &settings).map(Some)
+    }
+
+    /// The recipients pushed files are encrypted to (the key `recipients`).
+    ///
+    /// Errors: [`RemoteError::BadRecipient`].
+    pub fn recipients(&self) -> Result<Recipients, RemoteError> {
+        Recipients::parse(&self.config.recipients)
+    }
+
+    /// The age identity that decrypts pulled snapshots: `--identity FILE`, else `AGE_IDENTITY`
+    /// from `env` (a file path, or the key itself when it starts with `AGE-SECRET-KEY-`), else
+    /// the key `identity` (relative to the root), else none.
+    ///
+    /// Errors: [`RemoteError::BadIdentity`] when the one chosen cannot be read.
+    pub fn identity(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Identity>, RemoteError> {
+        if let Some(path) = &self.identity {
+            return Identity::from_file(path).map(Some);
+        }
+        if let Some(value) = env("AGE_IDENTITY").filter(|v| !v.trim().is_empty()) {
+            let value = value.trim();
+            return if value.starts_with("AGE-SECRET-KEY-") {
+                Identity::from_text(value, "AGE_IDENTITY".into()).map(Some)
+            } else {
+                Identity::from_file(Utf8Path::new(value)).map(Some)
+            };
+        }
+        match &self.config.identity {
+            Some(path) => Identity::from_file(&self.root.join(path)).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// A path shown relative to the project root when it is inside it.

@@ -41,6 +41,17 @@ pub struct GlobalArgs {
     /// then url), else DATABASE_URL; from the environment, .env, then prisma/.env].
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// The remote store, s3://bucket/prefix [default: config `remote`, else none]; without a
+    /// URL, the configured one. `prune --remote` prunes the remote store instead of the local
+    /// one. Keys, region and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION, AWS_ENDPOINT_URL or an AWS profile, never from the command line.
+    // Its own id: `pre-migrate --hook` has a positional `remote` (the git remote).
+    #[arg(id = "remote_store", long = "remote", global = true, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub remote: Option<String>,
+    /// The age identity file that decrypts pulled snapshots [default: AGE_IDENTITY, else
+    /// config `identity`].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Option<Utf8PathBuf>,
 }
 
 impl GlobalArgs {
@@ -51,6 +62,8 @@ impl GlobalArgs {
             prisma_dir: self.prisma_dir,
             backups_dir: self.backups_dir,
             database_url: self.database_url,
+            remote: self.remote,
+            identity: self.identity,
             start_dir,
         }
     }
@@ -105,7 +118,9 @@ pub enum Command {
     /// --keep-monthly by calendar month. Never removes the newest snapshot, one taken with
     /// `snapshot --keep`, hidden temporary folders, or anything in the backups folder that is
     /// not a complete snapshot. With `auto-prune = true` in [workspace.metadata.prisma-guard], the
-    /// same prune runs after each `snapshot` and `pre-migrate` snapshot.
+    /// same prune runs after each `snapshot` and `pre-migrate` snapshot. `prune --remote
+    /// [URL]` prunes the remote store by the same policy instead (and removes the objects of
+    /// pushes interrupted more than a day ago).
     Prune(commands::prune::PruneArgs),
     /// The local dev reset: snapshot, run `reset-command`, restore what matters.
     ///

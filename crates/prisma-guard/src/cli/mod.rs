@@ -153,7 +153,7 @@ async fn command(project: &Project, command: Command, p: Printer) -> anyhow::Res
         Command::Snapshots(args) => commands::snapshots::run(project, args, p).await,
         Command::Restore(args) => commands::restore::run(project, args, p).await,
         Command::Rollback(args) => commands::rollback::run(project, args, p).await,
-        Command::Prune(args) => commands::prune::run(project, args, p),
+        Command::Prune(args) => commands::prune::run(project, args, p).await,
         Command::Reset(args) => commands::reset::run(project, args, p).await,
         Command::Hooks(args) => commands::hooks::run(project, args, p),
         Command::Schedule(args) => commands::schedule::run(project, args, p).await,

@@ -79,7 +79,7 @@ impl crate::error::Hint for ConfigError {
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity".into(),
         })
     }
 }
@@ -141,6 +141,19 @@ pub struct Config {
     /// Which events are notified (default `["failure"]`): `failure`, `success`, a command, or
     /// `command:outcome`.
     pub notify_on: Option<Vec<String>>,
+    /// The remote store, `s3://bucket/prefix` (default none; `--remote` overrides it). Keys,
+    /// region and endpoint come from the AWS variables and files only, never from here.
+    pub remote: Option<String>,
+    /// Push each snapshot `snapshot`, `pre-migrate` and the pre-push hook take to the remote
+    /// store (default false).
+    pub push: Option<bool>,
+    /// age public keys (`age1…`) that pushed files are encrypted to (default none: pushed as
+    /// they are). Also accepted as `encrypt-to`.
+    #[serde(default, alias = "encrypt-to")]
+    pub recipients: Vec<String>,
+    /// The age identity file that decrypts pulled snapshots, relative to the project root
+    /// (`--identity` and `AGE_IDENTITY` override it).
+    pub identity: Option<Utf8PathBuf>,
 }
 
 #[derive(Deserialize)]

@@ -124,8 +124,14 @@ impl Manifest {
     pub fn read(dir: &Utf8Path) -> Result<Manifest, SnapshotError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(IoError::at("reading", &path))?;
+        Manifest::parse(&text, path)
+    }
+
+    /// Parses and validates a manifest's text (read from `path`, named in errors), as
+    /// [`Manifest::read`] does: the same errors but [`SnapshotError::Io`].
+    pub fn parse(text: &str, path: Utf8PathBuf) -> Result<Manifest, SnapshotError> {
         let version: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| SnapshotError::Corrupt {
+            serde_json::from_str(text).map_err(|e| SnapshotError::Corrupt {
                 path: path.clone(),
                 problem: e.to_string(),
             })?;

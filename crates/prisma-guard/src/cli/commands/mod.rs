@@ -14,6 +14,7 @@ pub mod rollback;
 pub mod schedule;
 pub mod snapshot;
 pub mod snapshots;
+pub(crate) mod snapshots_remote;
 pub mod status;
 
 use crate::project::Project;

@@ -107,6 +107,7 @@ pub(crate) async fn run(
     }
     if !reused {
         super::auto_prune(project, printer)?;
+        super::snapshots_remote::auto_push(project, &manifest.id, printer).await?;
     }
     if !args.apply {
         if args.json {

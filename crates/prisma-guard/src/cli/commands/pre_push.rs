@@ -67,6 +67,9 @@ pub(super) async fn run(
                 },
                 render::snapshot::pre_migrate_text(project, status, manifest, *elapsed, *reused)
             ))?;
+            if !*reused {
+                super::snapshots_remote::auto_push(project, &manifest.id, printer).await?;
+            }
         }
     }
     if !found.unapplied_pushed.is_empty() {

@@ -41,7 +41,7 @@ pub struct PruneArgs {
 }
 
 /// `prisma-guard prune`: flags over config over the defaults (10/7/4/12).
-pub(crate) fn run(
+pub(crate) async fn run(
     project: &Project,
     args: PruneArgs,
     printer: Printer,
@@ -53,6 +53,10 @@ pub(crate) fn run(
         keep_monthly: args.keep_monthly,
         keep_safety: args.keep_safety,
     });
+    // `--remote` (global, with or without a URL): the same policy over the remote store.
+    if project.remote_flag() {
+        return remote(project, &policy, &args, printer).await;
+    }
     super::clean_store_leftovers(project, args.dry_run, printer)?;
     let outcome = snapshot::prune(&project.backups_dir, &policy, args.dry_run)?;
     if args.json {
@@ -64,6 +68,31 @@ pub(crate) fn run(
         ))?;
     } else {
         printer.out(render::prune::prune_text(&outcome, chrono::Utc::now()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `prune --remote`.
+async fn remote(
+    project: &Project,
+    policy: &snapshot::Policy,
+    args: &PruneArgs,
+    printer: Printer,
+) -> anyhow::Result<ExitCode> {
+    let remote = super::snapshots_remote::require_remote(project)?;
+    let now = chrono::Utc::now();
+    let pruned = crate::remote::prune(&remote, policy, args.dry_run, now).await?;
+    if args.json {
+        printer.line(render::pretty(&serde_json::json!(pruned)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if pruned.outcome.decisions.is_empty() {
+        printer.line(format_args!("no snapshots in {}", remote.url()))?;
+    } else {
+        printer.out(render::prune::prune_text(&pruned.outcome, now))?;
+    }
+    if let Some(line) = render::remote::abandoned_line(&pruned.abandoned, args.dry_run) {
+        printer.out(line)?;
     }
     Ok(ExitCode::SUCCESS)
 }

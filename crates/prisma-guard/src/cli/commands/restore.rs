@@ -9,7 +9,6 @@ use crate::cli::exit;
 use crate::cli::printer::Printer;
 use crate::cli::render;
 use crate::project::Project;
-use crate::snapshot;
 
 pub(crate) const RESTORE_EXIT_CODES: &str = "\
 Groups (see `prisma-guard status`): admin, images and analytics are inferred from table names
@@ -86,7 +85,7 @@ pub(crate) async fn run(
     restore::check_target(&url, args.allow_remote)?;
     super::clean_leftovers(project, &url, true, printer).await?;
     let snapshot = match &args.id {
-        Some(id) => snapshot::find(&project.backups_dir, id)?,
+        Some(id) => super::snapshots_remote::find_or_pull(project, id, printer).await?,
         None => restore::default_snapshot(&project.backups_dir)?,
     };
     let selection = args.selection.into_selection();

@@ -8,7 +8,6 @@ use crate::cli::exit;
 use crate::cli::printer::Printer;
 use crate::cli::render;
 use crate::project::Project;
-use crate::snapshot;
 
 pub(crate) const ROLLBACK_EXIT_CODES: &str = "\
 Exit codes:
@@ -56,7 +55,7 @@ pub(crate) async fn run(
     crate::database::require_local(&url, crate::database::LocalWrite::Rollback)?;
     super::clean_leftovers(project, &url, true, printer).await?;
     let snapshot = match &args.id {
-        Some(id) => snapshot::find(&project.backups_dir, id)?,
+        Some(id) => super::snapshots_remote::find_or_pull(project, id, printer).await?,
         None => restore::default_snapshot(&project.backups_dir)?,
     };
     rollback::check_source(&snapshot.manifest, &url, args.force)?;

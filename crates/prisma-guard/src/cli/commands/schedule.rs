@@ -33,7 +33,7 @@ pub enum ScheduleAction {
         json: bool,
     },
     /// The scheduled job: `snapshot --if-changed --quiet`, then `prune` when `auto-prune` is
-    /// set, recording the outcome for `schedule status`. Silent on success; on failure the
+    /// set and `snapshots push` when `push` is, recording the outcome for `schedule status`. Silent on success; on failure the
     /// error goes to stderr (cron mails it) and to the notifications, and the exit code is 1.
     Run,
 }
@@ -165,8 +165,9 @@ async fn scheduled_run(project: &Project, printer: Printer) -> anyhow::Result<Ex
             "warning: {problem}: schedule status will not show this run"
         ))?;
     }
-    if result.as_ref().is_ok_and(Option::is_some) {
+    if let Ok(Some(manifest)) = &result {
         super::auto_prune_quietly(project)?;
+        super::snapshots_remote::auto_push_quietly(project, &manifest.id).await?;
     }
     result.map(|_| ExitCode::SUCCESS)
 }

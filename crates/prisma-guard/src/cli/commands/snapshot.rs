@@ -70,10 +70,11 @@ pub(crate) async fn run(
         progress.finish();
         taken
     };
-    let took = taken.is_some();
+    let took = taken.as_ref().map(|m| m.id.clone());
     if args.quiet {
-        if took {
+        if let Some(id) = took {
             super::auto_prune_quietly(project)?;
+            super::snapshots_remote::auto_push_quietly(project, &id).await?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -94,8 +95,9 @@ pub(crate) async fn run(
             started.elapsed(),
         ))?,
     }
-    if took {
+    if let Some(id) = took {
         super::auto_prune(project, printer)?;
+        super::snapshots_remote::auto_push(project, &id, printer).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -33,7 +33,9 @@ pub enum SnapshotsAction {
         #[arg(long)]
         json: bool,
     },
-    /// Re-hash, decompress and count every file; exit 1 on any mismatch.
+    /// Re-hash, decompress and count every file; exit 1 on any mismatch. With a remote store,
+    /// the remote copy too: every object re-read and checked against its recorded size and
+    /// SHA-256 (no key needed).
     Verify {
         /// The snapshot id (or a unique prefix).
         #[arg(required_unless_present = "all")]
@@ -41,6 +43,29 @@ pub enum SnapshotsAction {
         /// Verify every snapshot.
         #[arg(long, conflicts_with = "id")]
         all: bool,
+    },
+    /// Upload snapshots to the remote store (--remote or config `remote`): data files first,
+    /// the manifest last, so an interrupted push lists nothing and the next one completes it;
+    /// encrypted to config `recipients` when set. A snapshot already there is skipped.
+    Push {
+        /// The snapshot id (or a unique prefix).
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        /// Push every local snapshot.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// Print what was pushed as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a remote snapshot into the local store (decrypted with --identity or
+    /// AGE_IDENTITY when encrypted), check it against its manifest, then put it in place.
+    Pull {
+        /// The snapshot id (or a unique prefix).
+        id: String,
+        /// Print what was pulled as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -51,7 +76,34 @@ pub(crate) async fn run(
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
     let store = &project.backups_dir;
+    let configured = super::snapshots_remote::configured_remote(project);
+    if args.action.is_none() {
+        // The list never fails for want of the remote: without it, the local snapshots.
+        match &configured {
+            Ok(Some(remote)) => {
+                return super::snapshots_remote::list(project, remote, args.json, printer).await;
+            }
+            Ok(None) => {}
+            Err(error) => printer.err_line(format_args!(
+                "warning: the remote store is not listed: {error}"
+            ))?,
+        }
+    }
+    let remote = match args.action {
+        Some(SnapshotsAction::Verify { .. }) => configured?,
+        _ => None,
+    };
     match args.action {
+        Some(SnapshotsAction::Push { id, all, json }) => {
+            super::snapshots_remote::push(project, id, all, json, printer).await
+        }
+        Some(SnapshotsAction::Pull { id, json }) => {
+            super::snapshots_remote::pull(project, &id, json, printer).await
+        }
+        Some(SnapshotsAction::Verify { id, all }) if remote.is_some() => {
+            let remote = remote.as_ref().expect("checked");
+            super::snapshots_remote::verify(project, remote, id, all, printer).await
+        }
         None => {
             let all = snapshot::list(store)?;
             if args.json {

@@ -8,6 +8,7 @@ mod fold;
 pub mod leftovers;
 pub mod progress;
 pub mod prune;
+pub mod remote;
 pub mod restore;
 mod restore_notes;
 pub mod rollback;

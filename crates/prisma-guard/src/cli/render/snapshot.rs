@@ -108,7 +108,7 @@ pub fn applied_text(
 }
 
 /// The short JSON form of a manifest: id, counts, size.
-fn manifest_summary(manifest: &Manifest) -> serde_json::Value {
+pub(crate) fn manifest_summary(manifest: &Manifest) -> serde_json::Value {
     json!({
         "id": manifest.id,
         "created_at": manifest.created_at,
