@@ -33,7 +33,7 @@ async fn app_with_seed() -> (TempProject, TestDb) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_seeds_before_restoring_and_says_what_the_restore_kept() {
     let (project, db) = app_with_seed().await;
-    let run = project.xtask(&db, &["reset", "--yes"]);
+    let run = project.xtask(&db, &["reset", "--yes", "--mode", "merge"]);
     run.assert_code(0);
     let stdout = run.stdout();
     assert!(
@@ -54,6 +54,29 @@ async fn reset_seeds_before_restoring_and_says_what_the_restore_kept() {
     let ids: Vec<i32> = prompts.iter().map(|p| p.0).collect();
     assert_eq!(ids, [1, 2, 3, 4, 100]);
     assert_eq!(prompts[0].1, "seeded.default");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_reset_makes_the_seeded_tables_equal_to_the_snapshot() {
+    let (project, db) = app_with_seed().await;
+    let run = project.xtask(&db, &["reset", "--yes"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout()
+            .contains("SystemPrompt: of 2 seeded rows, the restore replaced 2 and kept 0"),
+        "{}",
+        run.stdout()
+    );
+    // replace: the seed's row 1 takes the snapshot's values, its row 100 (a key the snapshot
+    // lacks) is deleted, the snapshot's 2-4 come back.
+    let prompts: Vec<(i32, String)> =
+        sqlx::query_as("SELECT id, key FROM \"SystemPrompt\" ORDER BY id")
+            .fetch_all(&mut db.connect().await)
+            .await
+            .unwrap();
+    let ids: Vec<i32> = prompts.iter().map(|p| p.0).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+    assert_eq!(prompts[0].1, "assistant.default");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

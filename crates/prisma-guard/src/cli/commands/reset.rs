@@ -111,7 +111,7 @@ pub(crate) async fn run(
     if let (Some(seeded), Some(report)) = (&done.seeded, &done.restored) {
         for o in seeded.overlaps(report) {
             printer.line(format_args!(
-                "{}: of {} seeded rows, the restore replaced {} and kept {} where the snapshot had the same key",
+                "{}: of {} seeded rows, the restore replaced {} and kept {} (replaced: overwritten by the snapshot's row, or deleted because the snapshot lacks its key; kept: merge leaves a seeded row whose key the snapshot also has)",
                 o.table, o.seeded, o.replaced, o.kept
             ))?;
         }
