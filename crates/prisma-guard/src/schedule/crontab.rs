@@ -162,7 +162,7 @@ pub fn read(target: &CrontabTarget) -> Result<String, CrontabError> {
             let output = std::process::Command::new("crontab")
                 .arg("-l")
                 .output()
-                .map_err(not_found)?;
+                .map_err(|e| not_found(e, "-l"))?;
             let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
             if output.status.success() {
                 Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -194,13 +194,13 @@ pub fn write(target: &CrontabTarget, text: &str) -> Result<(), CrontabError> {
                 .stdin(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
-                .map_err(not_found)?;
+                .map_err(|e| not_found(e, "-"))?;
             let written = child
                 .stdin
                 .take()
                 .expect("piped stdin")
                 .write_all(text.as_bytes());
-            let output = child.wait_with_output().map_err(not_found)?;
+            let output = child.wait_with_output().map_err(|e| not_found(e, "-"))?;
             if written.is_err() || !output.status.success() {
                 return Err(CrontabError::Failed {
                     args: "-",
@@ -212,12 +212,12 @@ pub fn write(target: &CrontabTarget, text: &str) -> Result<(), CrontabError> {
     }
 }
 
-fn not_found(e: std::io::Error) -> CrontabError {
+fn not_found(e: std::io::Error, args: &'static str) -> CrontabError {
     if e.kind() == std::io::ErrorKind::NotFound {
         CrontabError::NoCrontab
     } else {
         CrontabError::Failed {
-            args: "-l",
+            args,
             stderr: e.to_string(),
         }
     }

@@ -33,12 +33,9 @@ pub enum ScheduleError {
     /// A command needs a schedule and none is configured.
     #[error("no schedule is configured")]
     Missing,
-    /// Reading or writing the crontab or the run record failed.
+    /// Reading or writing the crontab failed.
     #[error(transparent)]
     Crontab(#[from] crontab::CrontabError),
-    /// The run record could not be read or written.
-    #[error(transparent)]
-    Io(#[from] crate::error::IoError),
 }
 
 impl crate::error::Hint for ScheduleError {
@@ -51,7 +48,6 @@ impl crate::error::Hint for ScheduleError {
                 "add schedule = \"hourly\" (or daily, weekly, or cron syntax) to [workspace.metadata.prisma-guard] or prisma-guard.toml".into(),
             ),
             ScheduleError::Crontab(e) => e.hint(),
-            ScheduleError::Io(e) => crate::error::Hint::hint(e),
         }
     }
 }

@@ -248,29 +248,32 @@ fn status(project: &Project, json: bool, printer: Printer) -> anyhow::Result<()>
         None => "newest snapshot: none\n".into(),
     };
     printer.out(text)?;
-    if let Some(warning) = overdue_warning(project)? {
-        printer.err_line(warning)?;
+    if let (Some(schedule), Some(age)) = (&schedule, overdue) {
+        printer.err_line(overdue_text(schedule, age))?;
     }
     Ok(())
 }
 
-/// `status`'s and `schedule status`'s warning when scheduled snapshots stopped succeeding:
-/// `None` without a schedule or when the last success is recent enough.
+/// `status`'s warning when scheduled snapshots stopped succeeding: `None` without a schedule
+/// or when the last success is recent enough.
 pub(crate) fn overdue_warning(project: &Project) -> anyhow::Result<Option<String>> {
     let Some(schedule) = project.schedule()? else {
         return Ok(None);
     };
-    let now = chrono::Utc::now();
     let last = schedule::state::read(&project.backups_dir);
     let success = last.as_ref().and_then(|l| l.last_success_at);
-    Ok(schedule::overdue(&schedule, success, now).map(|age| {
-        let when = match age {
-            Some(age) => format!("last succeeded {} ago", schedule::human_age(age)),
-            None => "have never succeeded".into(),
-        };
-        format!(
-            "warning: scheduled snapshots ({}) {when}; `prisma-guard schedule status` says more",
-            schedule.text
-        )
-    }))
+    Ok(schedule::overdue(&schedule, success, chrono::Utc::now())
+        .map(|age| overdue_text(&schedule, age)))
+}
+
+/// The warning's text for the age of the last success (`None`: never succeeded).
+fn overdue_text(schedule: &schedule::Schedule, age: Option<chrono::Duration>) -> String {
+    let when = match age {
+        Some(age) => format!("last succeeded {} ago", schedule::human_age(age)),
+        None => "have never succeeded".into(),
+    };
+    format!(
+        "warning: scheduled snapshots ({}) {when}; `prisma-guard schedule status` says more",
+        schedule.text
+    )
 }
