@@ -9,7 +9,7 @@ async fn a_row_matching_two_target_rows_is_a_conflict_and_nothing_changes() {
     let s = Scenario::new().await;
     // The target's product 3 is another entity; the snapshot's product 3 (`pan`) is product 250.
     s.db.execute(
-        "INSERT INTO \"Product\" (id, slug, name, price) VALUES (3, 'wok', 'Wok', 4000), (250, 'pan', 'Pan', 3000)",
+        "INSERT INTO \"Product\" (id, slug, name, price, \"addedById\") VALUES (3, 'wok', 'Wok', 4000, 101), (250, 'pan', 'Pan', 3000, 101)",
     )
     .await;
     let before = s.contents().await;
@@ -62,7 +62,7 @@ async fn match_on_picks_the_key_or_turns_matching_off() {
     );
     assert!(
         stdout
-            .contains("note: Product: matched by slug: 2 row(s) map to new ids; 6 children follow"),
+            .contains("note: Product: matched by slug: 2 row(s) map to new ids; 8 children follow"),
         "{stdout}"
     );
 }
@@ -92,4 +92,24 @@ async fn a_match_on_that_is_no_unique_key_is_refused() {
         assert!(stderr.contains(message), "{config}: {stderr}");
         assert_eq!(s.contents().await, before, "{config}: nothing changed");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_matching_a_target_row_whose_id_another_row_holds_is_a_conflict() {
+    let s = Scenario::new().await;
+    // The target's `garden` has id 3, the snapshot's `kitchen`'s id: mapping the snapshot's
+    // garden (id 2) to it would make two snapshot rows one.
+    s.db.execute("INSERT INTO \"Category\" (id, slug, name) VALUES (3, 'garden', 'Garden')")
+        .await;
+    let before = s.contents().await;
+    let run = s.restore(&["--mode", "upsert", "--dry-run"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(
+            "table Category: 1 snapshot row(s) match one target row by slug and another by their id:\n  id = 2, slug = garden: its key matches the target row id = 3, whose id another snapshot row holds"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(s.contents().await, before);
 }

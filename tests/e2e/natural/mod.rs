@@ -171,6 +171,21 @@ async fn assert_attached(s: &Scenario, kept: Kept, drill: bool) {
         "garden=2^tools,kitchen=3^-,tools=51^-",
         "the self-reference follows the parent category to its new id"
     );
+    assert_eq!(
+        q("SELECT string_agg(DISTINCT u.email, ',') FROM \"Product\" p JOIN \"User\" u ON u.id = p.\"addedById\"").await,
+        "admin@shop.test",
+        "every product was added by the admin, under its new id"
+    );
+    // The deferred cycle edge: merge leaves the seed's admin as it is (no favorite).
+    let admin_favorite = match kept {
+        Kept::Target => "-",
+        Kept::Snapshot => "hammer",
+    };
+    assert_eq!(
+        q("SELECT string_agg(u.email || ':' || coalesce(p.slug, '-'), ',' ORDER BY u.email) FROM \"User\" u LEFT JOIN \"Product\" p ON p.id = u.\"favoriteProductId\"").await,
+        format!("admin@shop.test:{admin_favorite},alice@shop.test:rake,bob@shop.test:pan"),
+        "the deferred favorite follows the product to its new id"
+    );
 }
 
 /// The entry of `table` in a restore report's `tables`.
@@ -184,16 +199,17 @@ fn entry<'a>(report: &'a serde_json::Value, table: &str) -> &'a serde_json::Valu
         .unwrap_or_else(|| panic!("no entry for {table}: {report:#}"))
 }
 
-/// The id-map sizes and followers in a JSON report: User maps the admin (its posts, comment and
-/// settings row follow), Category `tools` (three links and garden's parent), Product `hammer`
-/// and `rake` (three links, three images), UserSetting the admin's row.
+/// The id-map sizes and followers in a JSON report: User maps the admin (its posts, comment,
+/// settings row and the four products it added follow), Category `tools` (three links and
+/// garden's parent), Product `hammer` and `rake` (three links, three images, two users'
+/// favorites), UserSetting the admin's row.
 #[track_caller]
 fn assert_maps(report: &serde_json::Value) {
     for (table, key, matched, followed) in [
-        ("User", "email", 1, 4),
+        ("User", "email", 1, 8),
         ("UserSetting", "userId", 1, 0),
         ("Category", "slug", 1, 4),
-        ("Product", "slug", 2, 6),
+        ("Product", "slug", 2, 8),
     ] {
         let t = entry(report, table);
         assert_eq!(t["natural_key"], serde_json::json!([key]), "{t:#}");
@@ -202,6 +218,12 @@ fn assert_maps(report: &serde_json::Value) {
         assert_eq!(t["orphans"], 0, "{table}: {t:#}");
     }
     assert_eq!(entry(report, "Image")["remapped"], 3, "{report:#}");
+    assert_eq!(entry(report, "Product")["remapped"], 4, "{report:#}");
+    assert_eq!(
+        entry(report, "User")["remapped"],
+        2,
+        "favorites: {report:#}"
+    );
     assert_eq!(
         entry(report, "ProductCategory")["remapped"],
         6,

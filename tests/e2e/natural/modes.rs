@@ -21,11 +21,11 @@ async fn merge_keeps_the_seeds_rows_and_attaches_the_children_to_them() {
     );
     assert!(
         stdout
-            .contains("note: Product: matched by slug: 2 row(s) map to new ids; 6 children follow"),
+            .contains("note: Product: matched by slug: 2 row(s) map to new ids; 8 children follow"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("note: User: matched by email: 1 row(s) map to new ids; 4 children follow"),
+        stdout.contains("note: User: matched by email: 1 row(s) map to new ids; 8 children follow"),
         "{stdout}"
     );
     assert!(!stdout.contains("orphan(s)"), "{stdout}");
