@@ -131,9 +131,9 @@ pub(super) async fn before_link(
     follow(conn, plan, index, maps, results, |_| true).await
 }
 
-/// `CAST(s.fk AS parent type) = m.s_k AND …` for the staged table `s` (whose casts `table`
-/// gives) and the parent's map `m`; `columns[i]` refers to `key[i]` of the parent's primary key
-/// order given by `parent_pk`.
+/// `CAST(s.fk AS parent type) = m.s_k AND …` for a staged table `s` and the parent's map `m`:
+/// `columns[i]` of `s` references `references[i]` of the parent, which is its primary key's
+/// column k (the map's `s_k`), cast to that column's type.
 fn map_join(parent: &TablePlan, columns: &[String], references: &[String]) -> String {
     columns
         .iter()
@@ -318,7 +318,7 @@ async fn refuse_conflicts(
              FROM sel s JOIN {live} t ON {by_key}
              LEFT JOIN LATERAL (SELECT true AS xtask_found, x.* FROM {live} x WHERE {by_id}) x ON true
              WHERE (x.xtask_found AND NOT ({same})) OR
-                   (x.xtask_found IS NULL AND EXISTS (SELECT 1 FROM sel o WHERE {other})))
+                   (x.xtask_found IS NULL AND ({t_pk}) IN (SELECT {o_pk} FROM sel o)))
          SELECT (SELECT count(*) FROM conflicts),
                 ARRAY(SELECT line FROM conflicts ORDER BY line LIMIT {LISTED})",
         sel = selected(index, table),
@@ -329,7 +329,9 @@ async fn refuse_conflicts(
         by_key = equal(key, "t", "s"),
         by_id = equal(pk, "x", "s"),
         same = equal(pk, "x", "t"),
-        other = equal(pk, "o", "t"),
+        // `IN` over the key rather than `EXISTS`: a hashed subplan, not a scan per match.
+        t_pk = list(pk.iter().map(|c| format!("t.{}", quote_ident(c)))),
+        o_pk = list(pk.iter().map(|c| format!("o.{}", quote_ident(c)))),
     );
     let (count, lines): (i64, Vec<String>) = sqlx::query_as(&sql)
         .fetch_one(&mut *conn)
