@@ -8,6 +8,7 @@
 
 mod keys;
 mod modes;
+mod scale;
 
 use crate::support::project::Run;
 use crate::support::{TempProject, TestDb};
