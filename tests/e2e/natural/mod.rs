@@ -1,13 +1,14 @@
 //! Rows matched by a natural key (issue 19) on `tests/fixtures/shop-app`: a snapshot of a
 //! developer's data, then the state `prisma migrate reset` with the app's seed leaves (the
 //! admin, its settings row, a category and products re-created under NEW ids), reproduced with
-//! SQL: drop and recreate `public`, apply the migrations, run `seed.sql` (the reset command's
-//! own path is tested in `tests/e2e/reset.rs`; SQL keeps these tests fast and the seed exact).
+//! SQL: drop and recreate `public`, apply the migrations, run `seed.sql` (fast, and the seed
+//! exact); `reset` runs the real path once, with the seed as its `seed-command` (`reset.rs`).
 //! Then `restore`: the children follow their parents to the new ids. This file: the scenario
 //! and the checks every mode shares.
 
 mod keys;
 mod modes;
+mod reset;
 mod scale;
 
 use crate::support::project::Run;
