@@ -24,17 +24,28 @@ async fn replay_with_replace_gives_exactly_the_truth() {
     run.assert_code(0);
     let report = run.json();
     assert_eq!(report["strategy"]["used"], "replay", "{report:#}");
-    for table in TABLES {
+    for table in TABLES.iter().filter(|t| **t != "UserSetting") {
         assert_eq!(
             s.difference(table).await,
             (0, 0),
             "{table}: rows of the truth missing, rows the truth lacks"
         );
     }
-    // The reset's own rows were replaced: the admin's settings row by key deleted and the
-    // snapshot's inserted; the admin and the settings row updated in place.
+    // The admin's settings row is matched by its unique userId (issue 19): the reset's row keeps
+    // its random id and takes the snapshot's values; every other column is the truth's.
+    let without_id = "SELECT \"userId\", theme, \"createdAt\" FROM";
+    let one_way = |a: &str, b: &str| {
+        format!(
+            "SELECT count(*) FROM ({without_id} {a}.\"UserSetting\" EXCEPT {without_id} {b}.\"UserSetting\") d"
+        )
+    };
+    assert_eq!(s.db.scalar::<i64>(&one_way("truth", "public")).await, 0);
+    assert_eq!(s.db.scalar::<i64>(&one_way("public", "truth")).await, 0);
+    // The reset's own rows were replaced: the admin, its settings row (matched by userId) and
+    // the settings row updated in place.
     let settings = entry(&report, "UserSetting");
-    assert_eq!(settings["deleted"], 1, "{settings:#}");
+    assert_eq!(settings["deleted"], 0, "{settings:#}");
+    assert_eq!(settings["matched"], 1, "{settings:#}");
     assert_eq!(entry(&report, "Setting")["updated"], 1, "{report:#}");
     assert_eq!(entry(&report, "Setting")["deleted"], 0, "{report:#}");
     assert_eq!(entry(&report, "User")["updated"], 1, "{report:#}");
@@ -75,13 +86,15 @@ async fn replay_with_replace_gives_exactly_the_truth() {
         again["totals"]["unchanged"], again["totals"]["snapshot_rows"],
         "{again:#}"
     );
-    for table in TABLES {
+    for table in TABLES.iter().filter(|t| **t != "UserSetting") {
         assert_eq!(
             s.difference(table).await,
             (0, 0),
             "{table} after the second run"
         );
     }
+    assert_eq!(s.db.scalar::<i64>(&one_way("truth", "public")).await, 0);
+    assert_eq!(s.db.scalar::<i64>(&one_way("public", "truth")).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +108,7 @@ async fn merge_names_what_it_leaves_and_points_to_replace() {
         .find(|l| l.starts_with("note: merge kept"))
         .unwrap_or_else(|| panic!("a merge note: {stdout}"));
     // The seeded admin (another password) and the settings row differ; the reset's settings row
-    // for the admin (a random id) is not in the snapshot.
+    // for the admin (a random id) is the snapshot's, matched by its unique userId (issue 19).
     assert!(
         note.contains("User (1 differ, 0 not in the snapshot)"),
         "{note}"
@@ -105,7 +118,7 @@ async fn merge_names_what_it_leaves_and_points_to_replace() {
         "{note}"
     );
     assert!(
-        note.contains("UserSetting (0 differ, 1 not in the snapshot)"),
+        note.contains("UserSetting (1 differ, 0 not in the snapshot)"),
         "{note}"
     );
     assert!(

@@ -79,7 +79,7 @@ impl crate::error::Hint for ConfigError {
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on".into(),
         })
     }
 }
@@ -154,6 +154,32 @@ pub struct Config {
     /// The age identity file that decrypts pulled snapshots, relative to the project root
     /// (`--identity` and `AGE_IDENTITY` override it).
     pub identity: Option<Utf8PathBuf>,
+    /// `restore`: the unique key that identifies each named table's rows across ids (table →
+    /// column or list of columns, `{ Product = "slug" }`); an empty list turns the matching off
+    /// for that table. Tables not named get the automatic choice
+    /// ([`crate::restore::plan::natural_keys`]).
+    #[serde(default)]
+    pub match_on: BTreeMap<String, MatchOn>,
+}
+
+/// One `match-on` value: a column, or a list of columns.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum MatchOn {
+    /// `"slug"`.
+    Column(String),
+    /// `["tenantId", "slug"]`.
+    Columns(Vec<String>),
+}
+
+impl MatchOn {
+    /// The columns named.
+    pub fn columns(&self) -> Vec<String> {
+        match self {
+            MatchOn::Column(c) => vec![c.clone()],
+            MatchOn::Columns(cs) => cs.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

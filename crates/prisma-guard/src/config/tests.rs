@@ -195,3 +195,24 @@ fn reads_the_migration_statements_and_seed_keys() {
     let err = Config::parse_file("migration-statements = \"sometimes\"").unwrap_err();
     assert!(err.to_string().contains("sometimes"), "{err}");
 }
+
+#[test]
+fn reads_match_on_as_a_column_or_a_list() {
+    let config = Config::parse_file(
+        "[match-on]\nProduct = \"slug\"\nLink = [\"productId\", \"categoryId\"]\nTag = []\n",
+    )
+    .unwrap();
+    assert_eq!(config.match_on["Product"].columns(), ["slug"]);
+    assert_eq!(
+        config.match_on["Link"].columns(),
+        ["productId", "categoryId"]
+    );
+    assert!(config.match_on["Tag"].columns().is_empty());
+    let inline = Config::parse_file("match-on = { Product = \"slug\" }").unwrap();
+    assert_eq!(inline.match_on["Product"], MatchOn::Column("slug".into()));
+    let err = Config::parse_file("match-on = { Product = 3 }").unwrap_err();
+    assert!(
+        err.contains("match-on") || err.contains("untagged"),
+        "{err}"
+    );
+}

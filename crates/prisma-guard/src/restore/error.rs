@@ -236,6 +236,30 @@ pub enum RestoreError {
         /// Its working schema.
         target_schema: String,
     },
+    /// `match-on` names a table or columns the restore cannot match rows on.
+    #[error("match-on {table}: {problem}")]
+    MatchOn {
+        /// The table as configured.
+        table: String,
+        /// What is wrong, naming the table's unique keys.
+        problem: String,
+    },
+    /// Snapshot rows whose natural key matches another target row than their primary key does
+    /// (or a target row another snapshot row's id already holds): merging them would join two
+    /// entities into one, so the restore stops.
+    #[error(
+        "table {table}: {count} snapshot row(s) match one target row by {key} and another by their id:{rows}"
+    )]
+    NaturalKeyConflict {
+        /// The table.
+        table: String,
+        /// The natural key's columns, comma-separated.
+        key: String,
+        /// How many rows conflict.
+        count: u64,
+        /// The first conflicting rows, `\n  id = 1, email = a@b (…)` each.
+        rows: String,
+    },
     /// A file could not be written.
     // Not transparent: the IoError stays in the chain, so its hint is found.
     #[error("{0}")]
@@ -311,6 +335,12 @@ impl crate::error::Hint for RestoreError {
             ),
             RestoreError::OtherDatabase { .. } => format!(
                 "{UNCHANGED}; check which database you meant (`prisma-guard snapshots show ID` names the snapshot's), or pass --force to roll back to it anyway"
+            ),
+            RestoreError::MatchOn { .. } => {
+                "match-on maps a table to one of its unique keys (a column or a list of columns, such as `match-on = { Product = \"slug\" }`), or to [] to match by primary key only".into()
+            }
+            RestoreError::NaturalKeyConflict { table, .. } => format!(
+                "{UNCHANGED} (the restore runs in one transaction); fix those rows in the target, match {table} on another key with `match-on`, turn its matching off with `match-on = {{ {table} = [] }}`, or leave it out with --exclude {table}"
             ),
             RestoreError::Io(_) => {
                 "the database restore was committed; some upload files may be missing: fix the cause and run the same restore again (merge keeps what is there)".into()

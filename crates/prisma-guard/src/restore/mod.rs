@@ -111,7 +111,7 @@ pub struct PrepareOptions {
 ///
 /// Only reads the target (the preflight stages data in a transaction it rolls back). Errors:
 /// [`RestoreError::Connect`], [`RestoreError::Database`] for the catalog, the planner's errors
-/// (see [`plan::plan`]), checked before any replay; [`RestoreError::ReplayImpossible`] when
+/// (see [`plan::plan`]) and [`RestoreError::MatchOn`] (see [`plan::natural_keys`]), checked before any replay; [`RestoreError::ReplayImpossible`] when
 /// `replay` was asked for and is not possible; [`RestoreError::ReplayFailed`] when a migration
 /// fails on the snapshot's data under `--strategy replay`; the preflight's errors.
 pub async fn prepare(
@@ -132,6 +132,7 @@ pub async fn prepare(
     let groups = groups::resolve(config, &live, &enums);
     // Planned once on the snapshot as it is: a bad selection fails before any replay.
     let mut plan = plan::plan(&snapshot.manifest, &live, &groups, selection, mode)?;
+    plan::natural_keys(&mut plan, &live, &config.match_on)?;
     let rows = crate::migrations::table::read_table(&mut conn, url.schema())
         .await
         .ok()
@@ -150,6 +151,7 @@ pub async fn prepare(
     let (strategy, replayed) = choose(url, &mut conn, &snapshot, rows.as_deref(), options).await?;
     if let Some(replayed) = &replayed {
         plan = plan::plan(&replayed.snapshot.manifest, &live, &groups, selection, mode)?;
+        plan::natural_keys(&mut plan, &live, &config.match_on)?;
     }
     let source = replayed.as_ref().map_or(&snapshot, |r| &r.snapshot);
     preflight::preflight(&mut conn, &source.path, &source.manifest, &live, &mut plan).await?;

@@ -8,7 +8,7 @@ use comfy_table::{Table, presets};
 use serde_json::json;
 
 use super::fold::{FOLD_AFTER, SKIPPED_LINES, folded, folded_lines};
-use super::restore_notes::{keep_notes, key_json, key_notes, merge_note};
+use super::restore_notes::{keep_notes, key_json, key_notes, merge_note, natural_notes};
 use super::{age, pretty, render};
 
 fn mode_text(mode: Mode) -> &'static str {
@@ -103,6 +103,17 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
             ]);
         }
         text.push_str(&render(table));
+    }
+    for t in &plan.tables {
+        if let Some(key) = &t.natural_key {
+            text.push_str(&format!(
+                "match       {}: matched by {} ({}): a row whose id the target lacks takes the id of the row with the same {}\n",
+                t.name,
+                key.columns.join(", "),
+                key.reason,
+                key.columns.join(", ")
+            ));
+        }
     }
     for file in &plan.files {
         let folders: Vec<String> = file.folders.iter().map(|f| f.to_string()).collect();
@@ -212,6 +223,7 @@ fn report_with(report: &RestoreReport, safety: Option<&Manifest>, keep: String) 
             t.unlinked, t.name
         ));
     }
+    text.push_str(&natural_notes(report));
     text.push_str(&key_notes(report));
     text.push_str(&keep);
     text.push_str(&merge_note(report));
@@ -295,6 +307,10 @@ pub fn json(
                 "filtered": r.filtered,
                 "unlinked": r.unlinked,
                 "direct_copy": r.direct,
+                "natural_key": r.natural_key,
+                "matched": r.matched,
+                "followed": r.followed,
+                "remapped": r.remapped,
             })
         })
         .collect();
@@ -331,6 +347,8 @@ pub fn json(
             "orphans": sum(|t| t.orphans),
             "nulled": report.tables.iter().flat_map(|t| &t.nulled).map(|k| k.rows).sum::<u64>(),
             "filtered": sum(|t| t.filtered),
+            "matched": sum(|t| t.matched),
+            "followed": sum(|t| t.followed),
         },
         "elapsed_ms": report.elapsed_ms,
     }))
@@ -359,6 +377,7 @@ pub fn refused_json(prepared: &Prepared, url: &DatabaseUrl, error: &str) -> Stri
             "filter": t.filter,
             "selected": t.selected,
             "snapshot_rows": t.snapshot_rows,
+            "natural_key": t.natural_key.as_ref().map(|k| &k.columns),
         })).collect::<Vec<_>>(),
         "unrestorable": plan.unrestorable,
         "missing": plan.missing,

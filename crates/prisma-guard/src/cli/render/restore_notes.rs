@@ -36,6 +36,25 @@ pub(super) fn key_notes(report: &RestoreReport) -> String {
     text
 }
 
+/// One line per table matched by a natural key whose rows took the target's ids: `Product:
+/// matched by slug: 12 row(s) map to new ids; 31 children follow`.
+pub(super) fn natural_notes(report: &RestoreReport) -> String {
+    let mut text = String::new();
+    for t in &report.tables {
+        if t.natural_key.is_empty() || (t.matched == 0 && t.followed == 0) {
+            continue;
+        }
+        text.push_str(&format!(
+            "note: {}: matched by {}: {} row(s) map to new ids; {} children follow\n",
+            t.name,
+            t.natural_key.join(", "),
+            t.matched,
+            t.followed
+        ));
+    }
+    text
+}
+
 /// `merge`: the tables where the snapshot and the database disagree, which merge leaves alone.
 pub(super) fn merge_note(report: &RestoreReport) -> String {
     let tables: Vec<String> = report

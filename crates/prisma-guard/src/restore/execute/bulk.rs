@@ -78,6 +78,7 @@ pub(super) async fn restore_bulk(
     plan: &RestorePlan,
     bulk: &Bulk,
     staged: &[bool],
+    maps: &mut super::natural::Maps,
     results: &mut [TableResult],
 ) -> Result<(), RestoreError> {
     for (table, name, _) in &bulk.foreign_keys {
@@ -91,7 +92,16 @@ pub(super) async fn restore_bulk(
             "dropping foreign key {name} of {table} for the load"
         )))?;
     }
-    restore_tables(conn, dir, plan, Some(&bulk.candidates), staged, results).await?;
+    restore_tables(
+        conn,
+        dir,
+        plan,
+        Some(&bulk.candidates),
+        staged,
+        maps,
+        results,
+    )
+    .await?;
     for (table, name, definition) in &bulk.foreign_keys {
         sqlx::query(&format!(
             "ALTER TABLE {table} ADD CONSTRAINT {} {definition}",

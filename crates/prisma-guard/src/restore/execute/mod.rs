@@ -14,7 +14,8 @@
 //!
 //! Here the transaction driver; the pieces it drives are its submodules: the report
 //! (`report`), the file check (`file_check`), `replace`'s deletes (`replace`), the bulk load
-//! with foreign keys dropped (`bulk`), the per-table restore through a staging table
+//! with foreign keys dropped (`bulk`), the id maps of rows matched by a natural key and the
+//! rewrite of their children's keys (`natural`), the per-table restore through a staging table
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
 //! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
 //! entries may be written (`targets`).
@@ -24,6 +25,7 @@ mod bulk;
 mod copy;
 mod file_check;
 mod insert;
+mod natural;
 mod replace;
 mod report;
 mod sequences;
@@ -41,6 +43,7 @@ pub use report::{FileResult, KeyCount, RestoreReport, TableResult};
 
 use archives::extract;
 use bulk::{bulk_plan, restore_bulk};
+use natural::Maps;
 use replace::delete_absent;
 use sequences::move_sequences;
 use staging::restore_tables;
@@ -91,11 +94,17 @@ pub async fn execute_checked(
         .map(|t| TableResult {
             name: t.name.clone(),
             snapshot_rows: t.snapshot_rows,
+            natural_key: t
+                .natural_key
+                .as_ref()
+                .map(|k| k.columns.clone())
+                .unwrap_or_default(),
             ..TableResult::default()
         })
         .collect();
+    let mut maps = Maps::new(plan);
     let staged = if plan.mode == Mode::Replace {
-        delete_absent(&mut tx, dir, plan, &mut results).await?
+        delete_absent(&mut tx, dir, plan, &mut maps, &mut results).await?
     } else {
         vec![false; plan.tables.len()]
     };
@@ -110,7 +119,18 @@ pub async fn execute_checked(
             .await
             .map_err(QueryError::at("setting a savepoint"))?;
         let mut attempt = results.clone();
-        match restore_bulk(&mut tx, dir, plan, &bulk, &staged, &mut attempt).await {
+        let mut attempt_maps = maps.clone();
+        match restore_bulk(
+            &mut tx,
+            dir,
+            plan,
+            &bulk,
+            &staged,
+            &mut attempt_maps,
+            &mut attempt,
+        )
+        .await
+        {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT xtask_bulk")
                     .execute(&mut *tx)
@@ -130,7 +150,7 @@ pub async fn execute_checked(
         }
     }
     if !restored {
-        restore_tables(&mut tx, dir, plan, None, &staged, &mut results).await?;
+        restore_tables(&mut tx, dir, plan, None, &staged, &mut maps, &mut results).await?;
     }
     if dry_run {
         tx.rollback()

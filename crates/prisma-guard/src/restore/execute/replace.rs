@@ -6,6 +6,7 @@
 use sqlx::PgConnection;
 
 use super::insert::{cast, differs, matched_key, staging_name};
+use super::natural::{Maps, after_staging};
 use super::report::TableResult;
 use super::staging::{diagnose, stage};
 use super::{filter_sql, is_empty, list, table_error};
@@ -14,7 +15,8 @@ use crate::restore::RestoreError;
 use crate::restore::plan::{RestorePlan, TablePlan};
 use crate::sql::{qualified, quote_ident};
 
-/// Stages the tables that hold rows, refuses when a table outside the selection references rows
+/// Stages the tables that hold rows (mapping their ids by natural key, [`super::natural`]),
+/// refuses when a table outside the selection references rows
 /// about to go ([`RestoreError::OutsideReference`]), sets to NULL the deferred keys that will
 /// change (they are set again after the inserts), and deletes the rows the row filter selects
 /// whose key the snapshot lacks, children first; a table without a key loses every selected
@@ -26,12 +28,15 @@ pub(super) async fn delete_absent(
     conn: &mut PgConnection,
     dir: &camino::Utf8Path,
     plan: &RestorePlan,
+    maps: &mut Maps,
     results: &mut [TableResult],
 ) -> Result<Vec<bool>, RestoreError> {
     let mut staged = vec![false; plan.tables.len()];
     for (index, table) in plan.tables.iter().enumerate() {
         if !matched_key(table).is_empty() && !is_empty(conn, table).await? {
             stage(conn, dir, index, table).await?;
+            // Rows matched by a natural key take the target's ids, so they are not deleted.
+            after_staging(conn, plan, index, maps, results).await?;
             staged[index] = true;
         }
     }

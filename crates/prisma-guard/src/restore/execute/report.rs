@@ -44,6 +44,19 @@ pub struct TableResult {
     pub unlinked: u64,
     /// Whether the rows were copied straight into the (empty) table.
     pub direct: bool,
+    /// Snapshot rows whose primary key the target lacks and whose natural key
+    /// ([`crate::restore::plan::TablePlan::natural_key`]) a target row holds: the same entity
+    /// under a new id. The size of the table's id map; `merge` keeps those target rows (they
+    /// count among `conflicts`), `upsert` and `replace` update them.
+    pub matched: u64,
+    /// Rows of other tables (and self-references of this one) whose foreign key was rewritten
+    /// through this table's id map: the children that follow their parent to its new id, per
+    /// key (a row with two such keys counts twice).
+    pub followed: u64,
+    /// This table's rows whose foreign keys were rewritten through a parent's id map, per key.
+    pub remapped: u64,
+    /// The natural key's columns (empty: matched by primary key only), from the plan.
+    pub natural_key: Vec<String>,
 }
 
 /// Rows of one table counted for one of its foreign keys (orphans, or keys set to NULL).

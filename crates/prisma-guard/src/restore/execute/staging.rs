@@ -9,6 +9,7 @@ use super::copy::copy_file;
 use super::insert::{
     cast, differs, insert_sql, keys_name, nulls_missing, parents_exist, staging_name,
 };
+use super::natural::{Maps, after_staging, before_link};
 use super::report::{KeyCount, TableResult, absent_reason};
 use super::{is_empty, list, parents_restored_whole, table_error};
 use crate::error::QueryError;
@@ -20,28 +21,30 @@ use crate::sql::quote_ident;
 /// Restores every table of the plan in order, then sets the deferred keys of the tables that
 /// went through staging. `bulk` marks the tables whose keys are dropped: those are copied
 /// straight even with deferred keys. `staged` marks the tables whose staging table `replace`
-/// has filled already.
+/// has filled already (and mapped, [`super::natural`]); `maps` holds the id maps so far.
 pub(super) async fn restore_tables(
     conn: &mut PgConnection,
     dir: &Utf8Path,
     plan: &RestorePlan,
     bulk: Option<&[bool]>,
     staged: &[bool],
+    maps: &mut Maps,
     results: &mut [TableResult],
 ) -> Result<(), RestoreError> {
-    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
+    for index in 0..plan.tables.len() {
         let how = How {
             keys_dropped: bulk.is_some_and(|b| b[index]),
             staged: staged.get(index).copied().unwrap_or(false),
         };
-        restore_table(conn, dir, plan, index, table, result, how).await?;
+        restore_table(conn, dir, plan, index, maps, results, how).await?;
     }
-    for (index, (table, result)) in plan.tables.iter().zip(results.iter_mut()).enumerate() {
-        if result.direct {
+    for (index, table) in plan.tables.iter().enumerate() {
+        if results[index].direct {
             continue; // copied with its keys as they are; nothing is deferred
         }
+        before_link(conn, plan, index, maps, results).await?;
         for fk in &table.deferred {
-            result.unlinked += link(conn, index, table, fk).await?;
+            results[index].unlinked += link(conn, index, table, fk).await?;
         }
     }
     Ok(())
@@ -62,13 +65,16 @@ async fn restore_table(
     dir: &Utf8Path,
     plan: &RestorePlan,
     index: usize,
-    table: &TablePlan,
-    result: &mut TableResult,
+    maps: &mut Maps,
+    results: &mut [TableResult],
     how: How,
 ) -> Result<(), RestoreError> {
+    let table = &plan.tables[index];
     // A bulk candidate was found empty by `bulk_plan`, and nothing has written to it since.
-    let direct = how.keys_dropped
-        || (!how.staged && can_copy_directly(plan, table) && is_empty(conn, table).await?);
+    // Keys into a table whose rows took new ids must go through staging to follow them.
+    let direct = maps.copy_allowed(plan, index)
+        && (how.keys_dropped
+            || (!how.staged && can_copy_directly(plan, table) && is_empty(conn, table).await?));
     if direct {
         sqlx::query("SAVEPOINT xtask_direct")
             .execute(&mut *conn)
@@ -82,8 +88,9 @@ async fn restore_table(
                     .execute(&mut *conn)
                     .await
                     .map_err(QueryError::at("releasing a savepoint"))?;
-                result.inserted = rows;
-                result.direct = true;
+                results[index].inserted = rows;
+                results[index].direct = true;
+                maps.loaded_empty(index);
                 return Ok(());
             }
             // A missing parent or a value the type refuses: take the checked path, which skips
@@ -109,7 +116,9 @@ async fn restore_table(
     }
     if !how.staged {
         stage(conn, dir, index, table).await?;
+        after_staging(conn, plan, index, maps, results).await?;
     }
+    let result = &mut results[index];
     if !table.deferred.is_empty() {
         let key = list(table.primary_key.iter().map(|c| quote_ident(c)));
         sqlx::query(&format!(

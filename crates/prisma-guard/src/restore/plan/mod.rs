@@ -10,8 +10,9 @@
 //!
 //! Here the plan's types and [`plan`] itself; the rules live in submodules: which tables the
 //! selection takes (`selection`), one table's plan with its columns matched by name (`table`),
-//! the foreign-key order with its deferred cycle edges (`order`), and where upload archives may
-//! go (`files`).
+//! the foreign-key order with its deferred cycle edges (`order`), where upload archives may
+//! go (`files`), and the natural keys rows are matched on across ids (`natural`, applied after
+//! [`plan`] by [`natural_keys`]).
 //!
 //! A snapshot table the selection takes that the live schema does not have (dropped, or renamed
 //! since) is listed in [`RestorePlan::missing`], and the restore refuses while any is listed
@@ -19,6 +20,7 @@
 //! with `--exclude` makes it a skipped table whose reason says it is not in the live schema.
 
 mod files;
+mod natural;
 mod order;
 mod selection;
 mod table;
@@ -32,6 +34,7 @@ use camino::Utf8PathBuf;
 use serde::Serialize;
 
 pub use files::SkippedFiles;
+pub use natural::{NaturalKey, natural_keys};
 pub use selection::Selection;
 pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
 pub use unrestorable::{Checks, Problem, Unrestorable, checks, references};

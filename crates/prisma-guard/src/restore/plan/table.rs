@@ -85,6 +85,12 @@ pub struct TablePlan {
     /// The live columns that allow NULL.
     #[serde(skip)]
     pub nullable: Vec<String>,
+    /// The unique key a snapshot row whose primary key the target lacks is matched on, to map
+    /// its id to the target row's ([`super::natural_keys`]); `None`: matched by primary key only.
+    pub natural_key: Option<super::NaturalKey>,
+    /// The foreign keys (parents, deferred edges, self-references) into planned tables that have
+    /// a natural key: their staged values are rewritten through the parent's id map.
+    pub follows: Vec<ForeignKeyPlan>,
 }
 
 impl TablePlan {
@@ -197,6 +203,8 @@ pub(super) fn table_plan(
             .filter(|c| c.nullable)
             .map(|c| c.name.clone())
             .collect(),
+        natural_key: None,
+        follows: Vec::new(),
     };
     // A self-reference that cannot be deferred is left to PostgreSQL, which checks it at the
     // end of the statement.

@@ -3,6 +3,7 @@
 
 mod columns;
 mod foreign_keys;
+mod natural;
 mod selection;
 
 use super::*;
