@@ -1,15 +1,14 @@
-//! At scale (ignored by default; run with `--ignored`): 20,000 products re-created by the seed
-//! under new ids and 40,000 images to follow them: one set-based map and one rewrite per key,
-//! whatever the row count. Prints the restore's time.
+//! In bulk: 2,000 products re-created by the seed under new ids and 4,000 images to follow
+//! them, through one set-based map and one rewrite per key whatever the row count. (Its speed
+//! is the benchmark's business, not a test's.)
 
 use super::{SHOP_APP, Scenario};
 use crate::support::{TempProject, TestDb};
 
-const PRODUCTS: i64 = 20_000;
+const PRODUCTS: i64 = 2_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement: 60,000 rows"]
-async fn twenty_thousand_products_under_new_ids_carry_their_images() {
+async fn two_thousand_products_under_new_ids_carry_their_images() {
     let (project, db) = (TempProject::from_fixture(SHOP_APP), TestDb::new().await);
     db.deploy(&project.migrations(), 1).await;
     db.execute(&format!(
@@ -33,18 +32,10 @@ async fn twenty_thousand_products_under_new_ids_carry_their_images() {
     ))
     .await;
     let s = Scenario { project, db, id };
-    let started = std::time::Instant::now();
     let report = s
         .restore(&["--mode", "upsert", "--yes", "--json"])
         .assert_code(0)
         .json();
-    eprintln!(
-        "restore --mode upsert of {} products matched by slug and {} images: {:.2} s (reported {} ms)",
-        PRODUCTS,
-        PRODUCTS * 2,
-        started.elapsed().as_secs_f64(),
-        report["elapsed_ms"]
-    );
     let products = super::entry(&report, "Product");
     assert_eq!(products["matched"], PRODUCTS, "{products:#}");
     assert_eq!(products["followed"], PRODUCTS * 2, "{products:#}");
