@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::support::project::{Run, SEEDED};
 use crate::support::{TempProject, TestDb};
 
+mod bulk;
 mod integrity;
 mod modes;
 mod safety;

@@ -126,6 +126,24 @@ pub(super) fn warn_tracked_snapshots(
     printer: Printer,
 ) -> Result<(), super::OutputError> {
     let tracked = store::store::tracked_by_git(&project.root, &project.backups_dir);
+    warn_tracked(project, printer, &tracked)
+}
+
+/// Starts [`warn_tracked_snapshots`]'s `git ls-files` on a blocking thread, so that the git
+/// process runs while the database answers (`status` is timed, issue 18).
+pub(super) fn tracked_snapshots(
+    project: &Project,
+) -> tokio::task::JoinHandle<Vec<camino::Utf8PathBuf>> {
+    let (root, backups) = (project.root.clone(), project.backups_dir.clone());
+    tokio::task::spawn_blocking(move || store::store::tracked_by_git(&root, &backups))
+}
+
+/// The warning of [`warn_tracked_snapshots`] for the files `tracked`, if any.
+pub(super) fn warn_tracked(
+    project: &Project,
+    printer: Printer,
+    tracked: &[camino::Utf8PathBuf],
+) -> Result<(), super::OutputError> {
     let Some(first) = tracked.first() else {
         return Ok(());
     };

@@ -36,6 +36,7 @@ pub(crate) async fn run(
     printer: Printer,
 ) -> anyhow::Result<ExitCode> {
     let url = project.database_url()?;
+    let tracked = super::tracked_snapshots(project);
     // Two connections, so that the server reads `_prisma_migrations` and the catalog at once.
     let migrations = async {
         let mut conn = url.connect().await?;
@@ -71,7 +72,8 @@ pub(crate) async fn run(
         ))?;
         printer.warn_all(&render::status::status_warnings(&report))?;
     }
-    super::warn_tracked_snapshots(project, printer)?;
+    let tracked = tracked.await.unwrap_or_default();
+    super::warn_tracked(project, printer, &tracked)?;
     match super::schedule::overdue_warning(project) {
         Ok(Some(warning)) => printer.err_line(warning)?,
         Ok(None) => {}

@@ -9,12 +9,13 @@
 //! (`replace`: the rows whose key the snapshot lacks deleted first, children first; then an
 //! `UPDATE` of the rows that differ beside an `INSERT` of the missing ones).
 //! An empty live table whose columns equal the snapshot's gets the rows copied straight into it
-//! when nothing needs checking. Deferred foreign keys are set after every insert; sequences are
+//! when nothing needs checking; when every such table's keys and indexes may be dropped, they are
+//! built again after the load (`bulk`). Deferred foreign keys are set after every insert; sequences are
 //! moved past the restored keys; a dry run rolls everything back and moves no sequence.
 //!
 //! Here the transaction driver; the pieces it drives are its submodules: the report
 //! (`report`), the file check (`file_check`), `replace`'s deletes (`replace`), the bulk load
-//! with foreign keys dropped (`bulk`), the id maps of rows matched by a natural key and the
+//! with keys and indexes dropped (`bulk`), the id maps of rows matched by a natural key and the
 //! rewrite of their children's keys (`natural`), the per-table restore through a staging table
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
 //! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
