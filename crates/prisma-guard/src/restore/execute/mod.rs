@@ -17,13 +17,15 @@
 //! with foreign keys dropped (`bulk`), the per-table restore through a staging table
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
 //! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
-//! entries may be written (`targets`).
+//! entries may be written (`targets`), the bucket objects (`objects`: survey, check, writes
+//! after the commit, driven by [`crate::restore::run`]).
 
 mod archives;
 mod bulk;
 mod copy;
 mod file_check;
 mod insert;
+mod objects;
 mod replace;
 mod report;
 mod sequences;
@@ -37,6 +39,7 @@ use sqlx::{Connection, PgConnection};
 
 pub(crate) use copy::copy_file;
 pub use file_check::{check_files, check_files_async};
+pub use objects::{BucketResult, apply as apply_buckets, check as check_buckets, survey};
 pub use report::{FileResult, KeyCount, RestoreReport, TableResult};
 
 use archives::extract;
@@ -159,6 +162,7 @@ pub async fn execute_checked(
     Ok(RestoreReport {
         tables: results,
         files,
+        buckets: Vec::new(),
         dry_run,
         elapsed_ms: duration_ms(started.elapsed()),
     })

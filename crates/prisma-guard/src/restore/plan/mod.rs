@@ -19,6 +19,7 @@
 //! with `--exclude` makes it a skipped table whose reason says it is not in the live schema.
 
 mod files;
+mod objects;
 mod order;
 mod selection;
 mod table;
@@ -32,6 +33,7 @@ use camino::Utf8PathBuf;
 use serde::Serialize;
 
 pub use files::SkippedFiles;
+pub use objects::{BucketChanges, BucketPlan, ObjectAction, SkippedBucket};
 pub use selection::Selection;
 pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
 pub use unrestorable::{Checks, Problem, Unrestorable, checks, references};
@@ -145,6 +147,11 @@ pub struct RestorePlan {
     pub files: Vec<FilePlan>,
     /// Selected upload archives left out because their folders are not the ones configured now.
     pub skipped_files: Vec<SkippedFiles>,
+    /// Bucket archives whose objects go back under their prefix (`files.<group>` entries
+    /// `s3://…`), selected like upload archives.
+    pub buckets: Vec<BucketPlan>,
+    /// Selected bucket archives left out because their prefix is not configured now.
+    pub skipped_buckets: Vec<SkippedBucket>,
 }
 
 impl RestorePlan {
@@ -248,6 +255,15 @@ pub fn plan(
             }
         }
     }
+    let (mut buckets, mut skipped_buckets) = (Vec::new(), Vec::new());
+    for archive in &manifest.buckets {
+        if files_selected(&archive.group, selection) {
+            match objects::place(archive, groups)? {
+                Ok(plan) => buckets.push(plan),
+                Err(skip) => skipped_buckets.push(skip),
+            }
+        }
+    }
     Ok(RestorePlan {
         snapshot_id: manifest.id.clone(),
         mode,
@@ -258,6 +274,8 @@ pub fn plan(
         outside_references,
         files,
         skipped_files,
+        buckets,
+        skipped_buckets,
     })
 }
 

@@ -33,6 +33,11 @@ use super::write::{create_dir_private, create_file_private};
 use crate::error::IoError;
 use crate::remote::{AwsSettings, Remote, RemoteError, RemoteUrl};
 
+/// Upload folders per group, relative to the project root.
+pub type Folders = BTreeMap<String, Vec<Utf8PathBuf>>;
+/// Bucket prefixes per group.
+pub type Buckets = BTreeMap<String, Vec<RemoteUrl>>;
+
 /// Splits `files.<group>` into upload folders and bucket prefixes (entries starting with
 /// `s3://`). A group with only bucket prefixes has no folder entry, so it gets no folder
 /// archive.
@@ -40,13 +45,7 @@ use crate::remote::{AwsSettings, Remote, RemoteError, RemoteUrl};
 /// Errors: [`SnapshotError::Bucket`] for a bucket entry that is not an `s3://bucket/prefix` URL.
 pub fn split(
     files: &BTreeMap<String, Vec<Utf8PathBuf>>,
-) -> Result<
-    (
-        BTreeMap<String, Vec<Utf8PathBuf>>,
-        BTreeMap<String, Vec<RemoteUrl>>,
-    ),
-    SnapshotError,
-> {
+) -> Result<(Folders, Buckets), SnapshotError> {
     let (mut folders, mut buckets) = (BTreeMap::new(), BTreeMap::new());
     for (group, entries) in files {
         let mut local = Vec::new();
