@@ -104,7 +104,10 @@ pub(crate) async fn run(
         }
         return Err(error.into());
     }
-    if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
+    if prepared.plan.tables.is_empty()
+        && prepared.plan.files.is_empty()
+        && prepared.plan.buckets.is_empty()
+    {
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }
     if !args.dry_run && !args.yes {
