@@ -81,6 +81,18 @@ async fn bucket_objects_deleted_after_the_snapshot_come_back_with_only_images() 
     let merge = setup.run(&["restore", "--only", "images", "--yes", "--json"]);
     merge.assert_code(0);
     assert_eq!(changes(&merge)["put"], 2);
+    let again = setup.run(&["restore", "--only", "images", "--yes", "--json"]);
+    again.assert_code(0);
+    let counts = changes(&again);
+    assert_eq!(
+        (
+            counts["put"].as_u64(),
+            counts["unchanged"].as_u64(),
+            counts["kept"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2)),
+        "a second merge finds a.png unchanged by size and ETag; big.bin came back as a multipart upload (another ETag) and c.jpg differs, so both are kept: {counts}"
+    );
     assert_eq!(setup.bucket.get("images/a.png").await, b"png-bytes");
     assert_eq!(setup.bucket.get("images/big.bin").await, big());
     assert_eq!(setup.bucket.get("images/b/c.jpg").await, b"changed");

@@ -2,9 +2,9 @@
 //! (each archive against the manifest before anything is written) and the writes, which run
 //! after the database transaction commits.
 //!
-//! Deciding a key (see [`survey`]): absent → put. Present: `merge` keeps it, whatever it holds.
-//! `upsert`/`replace`: same size and the ETag recorded at snapshot time → unchanged; another
-//! size → overwritten; same size but another ETag → the object is read and its SHA-256
+//! Deciding a key (see [`survey`]): absent → put. Same size and the ETag recorded at snapshot
+//! time → unchanged. Otherwise `merge` keeps it (never overwrites a key); `upsert`/`replace`:
+//! another size → overwritten; same size but another ETag → the object is read and its SHA-256
 //! compared (one GET, only for these), so an identical object is never rewritten. `replace`
 //! also deletes the keys under the prefix that the snapshot lacks — only under that prefix.
 //! Writes stream from the archive (objects up to 8 MiB in one PUT, larger ones as multipart
@@ -96,15 +96,19 @@ async fn decide(
             actions.push(ObjectAction::Put(ordinal));
             continue;
         };
-        if mode == Mode::Merge {
-            changes.kept += 1;
+        let unchanged = *size == object.bytes && etag.is_some() && *etag == object.etag;
+        if unchanged || mode == Mode::Merge {
+            if unchanged {
+                changes.unchanged += 1;
+            } else {
+                changes.kept += 1;
+            }
             continue;
         }
-        let same = *size == object.bytes
-            && (etag.is_some() && *etag == object.etag || {
-                let location = object_path(url, &object.key).expect("placed keys are safe");
-                sha256_of(remote, &location).await? == object.sha256
-            });
+        let same = *size == object.bytes && {
+            let location = object_path(url, &object.key).expect("placed keys are safe");
+            sha256_of(remote, &location).await? == object.sha256
+        };
         if same {
             changes.unchanged += 1;
         } else {
