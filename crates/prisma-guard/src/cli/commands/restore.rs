@@ -30,6 +30,11 @@ written, never through or over a symlink: a symlink on the way refuses the whole
 merge keeps every path that exists (file, folder or link). These checks run before the
 database is touched.
 
+Bucket prefixes (files.<group> entries s3://bucket/prefix/) are restored only under the
+prefix the snapshot recorded, and only when files.<group> lists it now: merge puts back
+missing keys, upsert also overwrites differing ones, replace also deletes keys under the
+prefix that the snapshot lacks. The objects are written after the database commit.
+
 Exit codes:
   0   restored (or, with --dry-run, planned and rolled back)
   1   error or refusal; the database is unchanged
