@@ -116,8 +116,13 @@ pub(crate) async fn run(
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }
     if !args.dry_run && !args.yes {
+        let objects: usize = prepared.plan.buckets.iter().map(|b| b.actions.len()).sum();
+        let objects = match objects {
+            0 => String::new(),
+            n => format!(" and make {n} object change(s) in the bucket"),
+        };
         let question = format!(
-            "Restore {} rows of {} tables into {}?",
+            "Restore {} rows of {} tables into {}{objects}?",
             prepared.plan.snapshot_rows(),
             prepared.plan.tables.len(),
             url.database_name()
