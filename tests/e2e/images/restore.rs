@@ -183,3 +183,38 @@ async fn an_unreachable_bucket_is_a_clear_error_and_keeps_no_snapshot() {
         setup.project.leftovers()
     );
 }
+
+#[tokio::test]
+async fn a_damaged_bucket_archive_is_named_by_verify_and_refused_before_any_write() {
+    let setup = Setup::new().await;
+    setup.put_objects().await;
+    setup.run(&["snapshot"]).assert_code(0);
+    let snapshot = setup.project.snapshots().pop().unwrap();
+    let file = snapshot.manifest.buckets[0].file.clone();
+    let path = snapshot.path.join(&file);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+
+    let verify = setup.run(&["snapshots", "verify", &snapshot.manifest.id]);
+    assert_ne!(verify.code(), 0);
+    assert!(
+        verify.stdout().contains(file.as_str()) || verify.stderr().contains(file.as_str()),
+        "{}\n{}",
+        verify.stdout(),
+        verify.stderr()
+    );
+
+    setup.bucket.delete("images/a.png").await;
+    let before = setup.bucket.keys().await;
+    let run = setup.run(&["restore", "--only", "images", "--yes"]);
+    run.assert_code(1);
+    assert!(run.stderr().contains(file.as_str()), "{}", run.stderr());
+    assert_eq!(setup.bucket.keys().await, before, "nothing was put back");
+    assert_eq!(
+        setup.project.snapshots().len(),
+        1,
+        "no safety snapshot either"
+    );
+}
