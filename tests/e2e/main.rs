@@ -12,6 +12,7 @@ mod cli;
 mod demo;
 mod exact;
 mod hooks;
+mod images;
 mod leftovers;
 mod natural;
 mod plan;

@@ -130,6 +130,11 @@ impl TestBucket {
         result.bytes().await.unwrap().to_vec()
     }
 
+    /// Deletes an object.
+    pub async fn delete(&self, key: &str) {
+        self.store.delete(&Path::parse(key).unwrap()).await.unwrap();
+    }
+
     /// Writes an object.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) {
         self.store

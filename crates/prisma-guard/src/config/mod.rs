@@ -66,6 +66,17 @@ pub enum ConfigError {
         /// What is wrong with it.
         problem: crate::snapshot::archive::paths::FolderProblem,
     },
+    /// A bucket prefix (`files.<group>` entry starting with `s3://`) that is not an
+    /// `s3://bucket/prefix` URL.
+    #[error("invalid configuration in {path}: files.{group}: {problem}")]
+    BadBucket {
+        /// The Cargo.toml or prisma-guard.toml.
+        path: Utf8PathBuf,
+        /// The group (`images`).
+        group: String,
+        /// What [`crate::remote::RemoteUrl::parse`] said, naming the entry.
+        problem: String,
+    },
 }
 
 impl crate::error::Hint for ConfigError {
@@ -78,6 +89,7 @@ impl crate::error::Hint for ConfigError {
                 format!("keep one: move the keys into Cargo.toml and delete {file}, or the other way round")
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
+            ConfigError::BadBucket { .. } => "a bucket prefix is written s3://bucket/prefix/ (such as \"s3://app-uploads/images/\"); keys and endpoint come from the AWS variables, never from the config".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
             ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on".into(),
         })
@@ -113,7 +125,9 @@ pub struct Config {
     /// (`"User WHERE role = 'ADMIN'"`).
     #[serde(default)]
     pub groups: BTreeMap<String, Vec<String>>,
-    /// Upload folders per group, relative to the project root (`images = ["public/uploads"]`).
+    /// Upload folders per group, relative to the project root, and bucket prefixes
+    /// (`images = ["public/uploads", "s3://app-uploads/images/"]`): a snapshot copies every
+    /// object under a prefix ([`crate::snapshot::objects`]).
     #[serde(default)]
     pub files: BTreeMap<String, Vec<Utf8PathBuf>>,
     /// `prune`: keep this many newest snapshots (default 10).
@@ -239,12 +253,25 @@ impl Config {
     }
 
     /// Refuses an upload folder (`files.<group>`) that is not a relative path inside the project
-    /// root (see [`crate::snapshot::archive::paths::plain_folder`]); `path` is the file read.
+    /// root (see [`crate::snapshot::archive::paths::plain_folder`]), and a bucket prefix
+    /// (`s3://…`) that [`crate::remote::RemoteUrl::parse`] refuses; `path` is the file read.
     ///
-    /// Errors with [`ConfigError::UnsafeFolder`] naming the key and the folder.
+    /// Errors with [`ConfigError::UnsafeFolder`] naming the key and the folder,
+    /// [`ConfigError::BadBucket`] naming the key and the entry.
     pub fn check_folders(&self, path: &Utf8Path) -> Result<(), ConfigError> {
         for (group, folders) in &self.files {
             for folder in folders {
+                if crate::remote::RemoteUrl::is_remote(folder.as_str()) {
+                    let source = "the entry";
+                    if let Err(e) = crate::remote::RemoteUrl::parse(folder.as_str(), source) {
+                        return Err(ConfigError::BadBucket {
+                            path: path.to_owned(),
+                            group: group.clone(),
+                            problem: e.to_string(),
+                        });
+                    }
+                    continue;
+                }
                 if let Err(problem) = crate::snapshot::archive::paths::plain_folder(folder) {
                     return Err(ConfigError::UnsafeFolder {
                         path: path.to_owned(),

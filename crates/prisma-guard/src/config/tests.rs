@@ -123,6 +123,37 @@ fn upload_folders_must_lie_inside_the_project() {
 }
 
 #[test]
+fn bucket_prefixes_sit_beside_folders_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Utf8Path::from_path(dir.path()).unwrap();
+    std::fs::write(
+        root.join(CONFIG_FILE),
+        "files.images = [\"public/uploads\", \"s3://app-uploads/images/\"]\n",
+    )
+    .unwrap();
+    let config = Config::load(root).unwrap();
+    assert_eq!(config.files["images"][1], "s3://app-uploads/images/");
+    for (entry, why) in [
+        ("s3://App/x", "bucket name"),
+        ("s3://key:secret@bucket/x", "credentials"),
+        ("s3://bucket/a//b", "segment"),
+    ] {
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            format!("files.images = [{entry:?}]\n"),
+        )
+        .unwrap();
+        let err = Config::load(root).unwrap_err();
+        assert!(matches!(err, ConfigError::BadBucket { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("files.images: the entry `{entry}`")) && text.contains(why),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn project_root_is_the_workspace_above() {
     let dir = tempfile::tempdir().unwrap();
     let root = Utf8Path::from_path(dir.path()).unwrap();

@@ -84,11 +84,12 @@ impl RemoteIndex {
     }
 }
 
-/// The manifest's data files then archives, relative to the snapshot folder.
+/// The manifest's data files, then archives, then bucket archives, relative to the snapshot folder.
 pub fn manifest_files(manifest: &Manifest) -> Vec<&str> {
     let tables = manifest.tables.iter().map(|t| t.file.as_str());
     tables
         .chain(manifest.files.iter().map(|f| f.file.as_str()))
+        .chain(manifest.buckets.iter().map(|b| b.file.as_str()))
         .collect()
 }
 

@@ -68,6 +68,12 @@ pub async fn push(
                 .files
                 .iter()
                 .map(|f| (f.file.as_str(), f.bytes, f.sha256.as_str())),
+        )
+        .chain(
+            manifest
+                .buckets
+                .iter()
+                .map(|b| (b.file.as_str(), b.bytes, b.sha256.as_str())),
         );
     let mut objects = Vec::new();
     for (file, bytes, sha256) in expected {

@@ -75,7 +75,8 @@ impl Remote {
         &self.url
     }
 
-    pub(super) fn store(&self) -> &Arc<dyn ObjectStore> {
+    /// The S3 client, for the bucket copies of `files.<group>` ([`crate::snapshot::objects`]).
+    pub(crate) fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
     }
 
@@ -96,7 +97,7 @@ impl Remote {
         format!("s3://{}/{}", self.url.bucket, key)
     }
 
-    pub(super) fn request_error(
+    pub(crate) fn request_error(
         &self,
         action: &'static str,
         key: &Path,

@@ -76,6 +76,46 @@ pub enum RestoreError {
         /// What is wrong with it.
         problem: crate::snapshot::archive::paths::FolderProblem,
     },
+    /// A bucket archive whose manifest url is not `s3://bucket/prefix`, or with a key that
+    /// would lie outside it.
+    #[error("the manifest gives {file} the bucket prefix `{url}`: {problem}")]
+    BadBucketUrl {
+        /// The archive.
+        file: Utf8PathBuf,
+        /// The url as the manifest gives it.
+        url: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Reading a bucket prefix before the restore (listing it, reading an object to compare)
+    /// failed; nothing was written.
+    #[error("reading the bucket prefix {url} (files.{group}) failed; nothing was changed")]
+    BucketRead {
+        /// The group.
+        group: String,
+        /// The prefix.
+        url: String,
+        /// What the store said (no credential in it).
+        #[source]
+        source: Box<crate::remote::RemoteError>,
+    },
+    /// Writing or deleting objects failed after the database restore was committed.
+    #[error(
+        "writing the objects of {url} failed after the database restore was committed: {done} of {total} object changes were made"
+    )]
+    BucketWrite {
+        /// The group.
+        group: String,
+        /// The prefix.
+        url: String,
+        /// Puts, overwrites and deletes made before the failure.
+        done: u64,
+        /// Puts, overwrites and deletes planned.
+        total: u64,
+        /// What failed.
+        #[source]
+        source: Box<crate::remote::RemoteError>,
+    },
     /// An archive entry that is neither a regular file nor a folder.
     #[error("{archive} holds {entry}, {kind}; a restore writes only regular files and folders")]
     EntryType {
@@ -293,7 +333,13 @@ impl crate::error::Hint for RestoreError {
             RestoreError::Corrupt { .. } | RestoreError::UnsafeEntry { .. } => format!(
                 "{UNCHANGED}; this snapshot cannot be trusted (`prisma-guard snapshots verify --all`), restore an older one"
             ),
-            RestoreError::UnsafeFolder { .. } | RestoreError::EntryType { .. } => format!(
+            RestoreError::BucketRead { group, .. } => format!(
+                "{UNCHANGED}; check that the bucket exists and that AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY reach it, or leave the objects out with --skip {group}"
+            ),
+            RestoreError::BucketWrite { .. } => "the rows are restored; run the same restore again to finish the objects (it puts only what is still missing or different); the pre-restore safety snapshot holds what was overwritten".into(),
+            RestoreError::UnsafeFolder { .. }
+            | RestoreError::EntryType { .. }
+            | RestoreError::BadBucketUrl { .. } => format!(
                 "{UNCHANGED}; this snapshot's manifest or archive was edited or damaged (`prisma-guard snapshots verify` names the problems), restore an older snapshot"
             ),
             RestoreError::UnsafeTarget { path, group, .. } => format!(

@@ -155,6 +155,7 @@ pub async fn prepare(
     }
     let source = replayed.as_ref().map_or(&snapshot, |r| &r.snapshot);
     preflight::preflight(&mut conn, &source.path, &source.manifest, &live, &mut plan).await?;
+    execute::survey(&mut plan).await?;
     Ok(Prepared {
         snapshot,
         strategy,
@@ -286,8 +287,9 @@ pub async fn run(
     let started = std::time::Instant::now();
     let source = prepared.source();
     execute::check_files_async(&source.path, &prepared.plan, &options.project_root).await?;
-    let safety = if options.safety_snapshot && !options.dry_run && !prepared.plan.tables.is_empty()
-    {
+    execute::check_buckets(&source.path, &prepared.plan).await?;
+    let touches = !prepared.plan.tables.is_empty() || !bucket_backup(&prepared.plan).is_empty();
+    let safety = if options.safety_snapshot && !options.dry_run && touches {
         Some(safety_snapshot(url, prepared, options).await?)
     } else {
         None
@@ -302,7 +304,25 @@ pub async fn run(
         started,
     )
     .await?;
+    // Objects are written after the commit, as upload files are (see README, "Images in
+    // buckets"): a failure here leaves the rows restored and says how far the objects got.
+    let mut report = report;
+    report.buckets = execute::apply_buckets(&source.path, &prepared.plan, options.dry_run).await?;
     Ok((report, safety))
+}
+
+/// The bucket prefixes a restore overwrites or deletes objects under, per group: the safety
+/// snapshot copies them first (a merge only adds keys, so it needs none).
+fn bucket_backup(plan: &RestorePlan) -> std::collections::BTreeMap<String, Vec<Utf8PathBuf>> {
+    let mut prefixes = std::collections::BTreeMap::<String, Vec<Utf8PathBuf>>::new();
+    for bucket in &plan.buckets {
+        let changes = bucket.changes.clone().unwrap_or_default();
+        if changes.overwrite + changes.delete > 0 {
+            let entry = prefixes.entry(bucket.group.clone()).or_default();
+            entry.push(bucket.url.as_str().into());
+        }
+    }
+    prefixes
 }
 
 /// Errors with [`RestoreError::Unrestorable`], carrying every listed table, when the plan lists
@@ -360,6 +380,9 @@ async fn safety_snapshot(
             .iter()
             .map(|f| (f.group.clone(), f.folders.clone()))
             .collect();
+    }
+    for (group, prefixes) in bucket_backup(&prepared.plan) {
+        snapshot.files.entry(group).or_default().extend(prefixes);
     }
     Ok(crate::snapshot::take(url, &options.store, &status, &snapshot, &NoProgress).await?)
 }

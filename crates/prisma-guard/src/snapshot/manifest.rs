@@ -41,6 +41,11 @@ pub struct Manifest {
     /// Archived upload folders.
     #[serde(default)]
     pub files: Vec<FileArchive>,
+    /// Copies of the objects under a group's bucket prefixes (`files.images =
+    /// ["s3://bucket/prefix/"]`), one archive per prefix. Absent in older manifests and written
+    /// only when there are any, so the format version stays 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<BucketArchive>,
     /// SHA-256 over every table's name, columns and uncompressed CSV: equal fingerprints mean
     /// equal data (used by `snapshot --if-changed`).
     pub fingerprint: String,
@@ -99,6 +104,47 @@ pub struct FileArchive {
     pub sha256: String,
 }
 
+/// The objects under one bucket prefix, copied into the snapshot as
+/// `files/<group>.bucket-<n>.tar.zst`: a tar of regular files named `objects/<ordinal>` (eight
+/// digits, from 0, in the order of [`BucketArchive::objects`]), compressed with zstd.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketArchive {
+    /// The group (`images`).
+    pub group: String,
+    /// The prefix the objects were listed under, `s3://bucket/prefix` (no secret in it).
+    pub url: String,
+    /// The archive, relative to the snapshot folder.
+    pub file: Utf8PathBuf,
+    /// Size of the archive, in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the archive, hex.
+    pub sha256: String,
+    /// Every object under the prefix at snapshot time, sorted by key.
+    pub objects: Vec<BucketObject>,
+}
+
+/// One object copied from a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketObject {
+    /// The key relative to the prefix (`avatars/1.png` for `s3://b/images/avatars/1.png`).
+    pub key: String,
+    /// Its size, in bytes.
+    pub bytes: u64,
+    /// SHA-256 of its content, hex, computed while it was copied.
+    pub sha256: String,
+    /// The ETag the store gave (not a content hash for multipart uploads; used only to skip
+    /// reading an unchanged object at restore time).
+    #[serde(default)]
+    pub etag: Option<String>,
+}
+
+impl BucketArchive {
+    /// Total bytes of the objects (not of the archive).
+    pub fn object_bytes(&self) -> u64 {
+        self.objects.iter().map(|o| o.bytes).sum()
+    }
+}
+
 impl Manifest {
     /// Total data rows over all tables.
     pub fn total_rows(&self) -> u64 {
@@ -109,6 +155,7 @@ impl Manifest {
     pub fn total_bytes(&self) -> u64 {
         self.tables.iter().map(|t| t.bytes).sum::<u64>()
             + self.files.iter().map(|f| f.bytes).sum::<u64>()
+            + self.buckets.iter().map(|b| b.bytes).sum::<u64>()
     }
 
     /// The entry for table `name`.
@@ -148,7 +195,11 @@ impl Manifest {
                 problem: e.to_string(),
             })?;
         let files = manifest.tables.iter().map(|t| &t.file);
-        for file in files.chain(manifest.files.iter().map(|f| &f.file)) {
+        let buckets = manifest.buckets.iter().map(|b| &b.file);
+        for file in files
+            .chain(manifest.files.iter().map(|f| &f.file))
+            .chain(buckets)
+        {
             check_inside(file)?;
         }
         Ok(manifest)

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod csv;
 pub mod lock;
 pub mod manifest;
+pub mod objects;
 pub mod prune;
 pub mod sidecar;
 pub mod store;
@@ -101,6 +102,17 @@ pub enum SnapshotError {
         /// The backups folder.
         store: Utf8PathBuf,
     },
+    /// Copying the objects of a bucket prefix of `files.<group>` failed ([`objects`]).
+    #[error("copying the objects of {url} (files.{group}) failed; nothing was kept")]
+    Bucket {
+        /// The group.
+        group: String,
+        /// The prefix, `s3://bucket/prefix`.
+        url: String,
+        /// What the store said (no credential in it).
+        #[source]
+        source: Box<crate::remote::RemoteError>,
+    },
     /// Another run holds the store ([`lock`]).
     #[error(transparent)]
     Lock(#[from] LockError),
@@ -143,6 +155,9 @@ impl crate::error::Hint for SnapshotError {
             }
             SnapshotError::Empty { .. } => Some("take one with `prisma-guard snapshot`".into()),
             SnapshotError::Lock(e) => e.hint(),
+            SnapshotError::Bucket { url, .. } => Some(format!(
+                "check that the bucket of {url} exists and that AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) reach it, as for the remote store"
+            )),
             SnapshotError::Io(_) => None,
         }
     }

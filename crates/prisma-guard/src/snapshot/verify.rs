@@ -1,7 +1,8 @@
 //! `snapshots verify`: re-hash every file, decompress it, count its rows, and compare all of it
 //! with the manifest, whose fingerprint must match the tables it lists (a renamed table shows); an upload archive's folders must be relative paths inside the project,
 //! and its entries regular files and folders inside them (the rules of
-//! [`super::archive::paths`]).
+//! [`super::archive::paths`]); a bucket archive's objects must match their sizes and SHA-256s
+//! ([`super::objects::check`]).
 
 use std::fs::File;
 use std::io::Read;
@@ -101,7 +102,13 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
     for archive in &manifest.files {
         check_archive(&snapshot.path.join(&archive.file), archive, &mut problems);
     }
-    report.files = manifest.tables.len() + manifest.files.len();
+    for bucket in &manifest.buckets {
+        let path = snapshot.path.join(&bucket.file);
+        for text in super::objects::check(&path, bucket) {
+            problems.push(problem(&bucket.file, text));
+        }
+    }
+    report.files = manifest.tables.len() + manifest.files.len() + manifest.buckets.len();
     report.problems = problems;
     report
 }

@@ -30,6 +30,11 @@ written, never through or over a symlink: a symlink on the way refuses the whole
 merge keeps every path that exists (file, folder or link). These checks run before the
 database is touched.
 
+Bucket prefixes (files.<group> entries s3://bucket/prefix/) are restored only under the
+prefix the snapshot recorded, and only when files.<group> lists it now: merge puts back
+missing keys, upsert also overwrites differing ones, replace also deletes keys under the
+prefix that the snapshot lacks. The objects are written after the database commit.
+
 Exit codes:
   0   restored (or, with --dry-run, planned and rolled back)
   1   error or refusal; the database is unchanged
@@ -104,12 +109,20 @@ pub(crate) async fn run(
         }
         return Err(error.into());
     }
-    if prepared.plan.tables.is_empty() && prepared.plan.files.is_empty() {
+    if prepared.plan.tables.is_empty()
+        && prepared.plan.files.is_empty()
+        && prepared.plan.buckets.is_empty()
+    {
         anyhow::bail!("nothing to restore with this selection; nothing was changed");
     }
     if !args.dry_run && !args.yes {
+        let objects: usize = prepared.plan.buckets.iter().map(|b| b.actions.len()).sum();
+        let objects = match objects {
+            0 => String::new(),
+            n => format!(" and make {n} object change(s) in the bucket"),
+        };
         let question = format!(
-            "Restore {} rows of {} tables into {}?",
+            "Restore {} rows of {} tables into {}{objects}?",
             prepared.plan.snapshot_rows(),
             prepared.plan.tables.len(),
             url.database_name()

@@ -135,6 +135,7 @@ pub fn plan_text(prepared: &Prepared, url: &DatabaseUrl, now: DateTime<Utc>) -> 
             skipped.group, skipped.reason, skipped.entries
         ));
     }
+    text.push_str(&super::objects::plan_lines(plan));
     if !plan.missing.is_empty() {
         text.push_str(
             "\nnot in the live schema (the restore refuses until they are left out with --exclude):\n",
@@ -233,6 +234,10 @@ fn report_with(report: &RestoreReport, safety: Option<&Manifest>, keep: String) 
             f.group, f.written, f.existing,
         ));
     }
+    text.push_str(&super::objects::report_lines(
+        &report.buckets,
+        report.dry_run,
+    ));
     let seconds = report.elapsed_ms as f64 / 1000.0;
     let deleted = if totals[1] > 0 {
         format!(", {} deleted", totals[1])
@@ -335,6 +340,8 @@ pub fn json(
         "unrestorable": plan.unrestorable,
         "files": report.files,
         "skipped_files": plan.skipped_files,
+        "buckets": report.buckets,
+        "skipped_buckets": plan.skipped_buckets,
         "totals": {
             "snapshot_rows": sum(|t| t.snapshot_rows),
             "deleted": sum(|t| t.deleted),

@@ -284,6 +284,14 @@ pub fn show_text(snapshot: &StoredSnapshot, now: DateTime<Utc>) -> String {
             size(f.bytes),
         ]);
     }
+    for b in &m.buckets {
+        table.add_row([
+            format!("objects: {} ({})", b.group, b.url),
+            format!("{} objects", b.objects.len()),
+            String::new(),
+            size(b.bytes),
+        ]);
+    }
     text.push_str(&render(table));
     text
 }

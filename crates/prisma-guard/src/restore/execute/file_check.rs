@@ -195,6 +195,8 @@ mod tests {
                 sha256,
             }],
             skipped_files: Vec::new(),
+            buckets: Vec::new(),
+            skipped_buckets: Vec::new(),
         };
         (dir, plan)
     }

@@ -19,7 +19,8 @@
 //! rewrite of their children's keys (`natural`), the per-table restore through a staging table
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
 //! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
-//! entries may be written (`targets`).
+//! entries may be written (`targets`), the bucket objects (`objects`: survey, check, writes
+//! after the commit, driven by [`crate::restore::run`]).
 
 mod archives;
 mod bulk;
@@ -27,6 +28,7 @@ mod copy;
 mod file_check;
 mod insert;
 mod natural;
+mod objects;
 mod replace;
 mod report;
 mod sequences;
@@ -40,6 +42,7 @@ use sqlx::{Connection, PgConnection};
 
 pub(crate) use copy::copy_file;
 pub use file_check::{check_files, check_files_async};
+pub use objects::{BucketResult, apply as apply_buckets, check as check_buckets, survey};
 pub use report::{FileResult, KeyCount, RestoreReport, TableResult};
 
 use archives::extract;
@@ -180,6 +183,7 @@ pub async fn execute_checked(
     Ok(RestoreReport {
         tables: results,
         files,
+        buckets: Vec::new(),
         dry_run,
         elapsed_ms: duration_ms(started.elapsed()),
     })

@@ -93,6 +93,8 @@ pub struct RestoreReport {
     pub tables: Vec<TableResult>,
     /// Per archive.
     pub files: Vec<FileResult>,
+    /// Per bucket prefix: objects put, overwritten, deleted (written after the commit).
+    pub buckets: Vec<super::BucketResult>,
     /// Whether everything was rolled back.
     pub dry_run: bool,
     /// Wall time, in milliseconds.

@@ -54,6 +54,7 @@ pub(super) fn place(
         .map(|g| {
             g.folders
                 .iter()
+                .filter(|f| !crate::remote::RemoteUrl::is_remote(f.as_str()))
                 .filter_map(|f| plain_folder(f).ok())
                 .collect()
         })

@@ -21,6 +21,7 @@
 
 mod files;
 mod natural;
+mod objects;
 mod order;
 mod selection;
 mod table;
@@ -35,6 +36,7 @@ use serde::Serialize;
 
 pub use files::SkippedFiles;
 pub use natural::{NaturalKey, natural_keys};
+pub use objects::{BucketChanges, BucketPlan, ObjectAction, SkippedBucket};
 pub use selection::Selection;
 pub use table::{ColumnPlan, ForeignKeyPlan, TablePlan};
 pub use unrestorable::{Checks, Problem, Unrestorable, checks, references};
@@ -148,6 +150,11 @@ pub struct RestorePlan {
     pub files: Vec<FilePlan>,
     /// Selected upload archives left out because their folders are not the ones configured now.
     pub skipped_files: Vec<SkippedFiles>,
+    /// Bucket archives whose objects go back under their prefix (`files.<group>` entries
+    /// `s3://…`), selected like upload archives.
+    pub buckets: Vec<BucketPlan>,
+    /// Selected bucket archives left out because their prefix is not configured now.
+    pub skipped_buckets: Vec<SkippedBucket>,
 }
 
 impl RestorePlan {
@@ -251,6 +258,15 @@ pub fn plan(
             }
         }
     }
+    let (mut buckets, mut skipped_buckets) = (Vec::new(), Vec::new());
+    for archive in &manifest.buckets {
+        if files_selected(&archive.group, selection) {
+            match objects::place(archive, groups)? {
+                Ok(plan) => buckets.push(plan),
+                Err(skip) => skipped_buckets.push(skip),
+            }
+        }
+    }
     Ok(RestorePlan {
         snapshot_id: manifest.id.clone(),
         mode,
@@ -261,6 +277,8 @@ pub fn plan(
         outside_references,
         files,
         skipped_files,
+        buckets,
+        skipped_buckets,
     })
 }
 

@@ -165,8 +165,9 @@ async fn replay_into(
     let mut manifest =
         crate::snapshot::take(url, &folder_path, &status, &options, &NoProgress).await?;
     let path = folder_path.join(&manifest.id);
-    for archive in &original.manifest.files {
-        let (from, to) = (original.path.join(&archive.file), path.join(&archive.file));
+    let archives = original.manifest.files.iter().map(|a| &a.file);
+    for file in archives.chain(original.manifest.buckets.iter().map(|b| &b.file)) {
+        let (from, to) = (original.path.join(file), path.join(file));
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(IoError::at("creating", parent))?;
         }
@@ -175,6 +176,7 @@ async fn replay_into(
         }
     }
     manifest.files = original.manifest.files.clone();
+    manifest.buckets = original.manifest.buckets.clone();
     Ok(Replayed {
         snapshot: StoredSnapshot {
             path,

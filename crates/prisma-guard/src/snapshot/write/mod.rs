@@ -203,12 +203,14 @@ async fn write(
     if unless_fingerprint == Some(fingerprint(&entries).as_str()) && options.files.is_empty() {
         return Ok(None);
     }
+    let (folders, buckets) = super::objects::split(&options.files)?;
     let files = archive::write_all(
         &temp.path,
         &options.project_root,
-        &options.files,
+        &folders,
         options.zstd_level,
     )?;
+    let buckets = super::objects::write_all(&temp.path, &buckets, options.zstd_level).await?;
     let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -226,6 +228,7 @@ async fn write(
         fingerprint: fingerprint(&entries),
         tables: entries,
         files,
+        buckets,
     };
     let mut sidecar = MigrationInfo::new(
         status,

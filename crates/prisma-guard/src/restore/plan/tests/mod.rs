@@ -81,6 +81,7 @@ fn manifest(tables: Vec<TableEntry>, files: Vec<FileArchive>) -> Manifest {
         },
         tables,
         files,
+        buckets: Vec::new(),
         fingerprint: String::new(),
     }
 }
