@@ -79,7 +79,7 @@ impl crate::error::Hint for ConfigError {
             }
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, lint".into(),
         })
     }
 }
@@ -154,6 +154,10 @@ pub struct Config {
     /// The age identity file that decrypts pulled snapshots, relative to the project root
     /// (`--identity` and `AGE_IDENTITY` override it).
     pub identity: Option<Utf8PathBuf>,
+    /// What lint findings in pending migrations do: `warn` (default: shown by `status`,
+    /// `pre-migrate` and the pre-push hook), `deny` (also block a push over an error-level
+    /// finding) or `off` ([`crate::lint`]).
+    pub lint: Option<crate::lint::LintMode>,
 }
 
 #[derive(Deserialize)]
