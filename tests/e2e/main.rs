@@ -13,6 +13,7 @@ mod demo;
 mod exact;
 mod hooks;
 mod leftovers;
+mod lint;
 mod plan;
 mod pre_migrate;
 mod prisma_cli;

@@ -11,7 +11,9 @@
 //! separated by commas) on the line before the offending line, or on that line, silences that
 //! rule there; `-- squawk-ignore-file rule-name` anywhere in the file silences it in the whole
 //! file (without a name: every rule). An unknown name in such a comment is itself reported
-//! (`unused-ignore`).
+//! (`unused-ignore`). One addition for Prisma's files: the ignore may also stand anywhere in
+//! the block of comment lines right above the statement (above or below Prisma's own
+//! `-- AlterTable`), and then covers every line of that statement.
 //!
 //! Files: `profile` (the rules and their severities), `run` (one text through squawk).
 

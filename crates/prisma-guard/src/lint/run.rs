@@ -20,31 +20,36 @@ pub fn lint_sql(migration: &str, sql: &str, profile: &Profile) -> Vec<Finding> {
         ..LinterSettings::default()
     };
     let violations = linter.lint(&parse, sql);
-    let statements: Vec<(std::ops::Range<usize>, String)> = parse
+    let statements: Vec<Statement> = parse
         .tree()
         .stmts()
         .map(|stmt| {
             let range = stmt.syntax().text_range();
             let text = stmt.syntax().text().to_string();
-            (
-                usize::from(range.start())..usize::from(range.end()),
-                first_line(&text),
-            )
+            let (skipped, first) = first_line(&text);
+            let start = usize::from(range.start());
+            Statement {
+                range: start..usize::from(range.end()),
+                first_line: line_of(sql, start + skipped),
+                text: first,
+            }
         })
         .collect();
+    let lines: Vec<&str> = sql.lines().collect();
     violations
         .into_iter()
         .filter_map(|violation| {
             let severity = profile.severity(violation.code)?;
             let start = usize::from(violation.text_range.start());
-            let statement = statements
-                .iter()
-                .find(|(range, _)| range.contains(&start))
-                .map(|(_, text)| text.clone())
-                .unwrap_or_else(|| line_text(sql, start));
+            let statement = statements.iter().find(|s| s.range.contains(&start));
+            let rule = violation.code.to_string();
+            if statement.is_some_and(|s| ignored_above(&lines, s.first_line, &rule)) {
+                return None;
+            }
+            let statement = statement.map_or_else(|| line_text(sql, start), |s| s.text.clone());
             Some(Finding {
                 migration: migration.to_string(),
-                rule: violation.code.to_string(),
+                rule,
                 severity,
                 message: violation.message,
                 help: violation.help,
@@ -73,11 +78,46 @@ fn line_text(sql: &str, offset: usize) -> String {
     sql[start..].lines().next().unwrap_or("").trim().to_string()
 }
 
-/// The first line of a statement that is neither blank nor a comment, trimmed.
-fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty() && !line.starts_with("--"))
-        .unwrap_or("")
-        .to_string()
+/// A statement of the file: its bytes, the line its SQL starts on (1-based, after any
+/// comments the parser put inside it) and that line's text.
+struct Statement {
+    range: std::ops::Range<usize>,
+    first_line: usize,
+    text: String,
+}
+
+/// The byte offset in `text` of its first line that is neither blank nor a comment, and that
+/// line trimmed.
+fn first_line(text: &str) -> (usize, String) {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with("--") {
+            return (offset, trimmed.to_string());
+        }
+        offset += line.len();
+    }
+    (0, String::new())
+}
+
+/// Whether a `-- squawk-ignore` comment naming `rule` is among the comment lines right above
+/// line `first` (1-based) of a statement: Prisma writes its own `-- AlterTable` there, so the
+/// ignore may stand above or below it. squawk itself only looks at the line before the
+/// finding's own line, which misses both that and a finding on a later line of the statement.
+fn ignored_above(lines: &[&str], first: usize, rule: &str) -> bool {
+    lines[..first.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|line| line.trim())
+        .take_while(|line| line.starts_with("--"))
+        .filter_map(|line| {
+            let body = line.trim_start_matches('-').trim();
+            let names = body.strip_prefix(squawk_linter::ignore::IGNORE_LINE_TEXT)?;
+            // `squawk-ignore-file` is squawk's own, applied already.
+            names.starts_with([' ', '\t']).then_some(names)
+        })
+        .any(|names| {
+            let names = names.split("--").next().unwrap_or("");
+            names.split(',').any(|name| name.trim() == rule)
+        })
 }

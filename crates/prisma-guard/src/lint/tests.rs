@@ -127,6 +127,23 @@ fn an_ignore_comment_silences_its_rule_on_the_next_line_only() {
 }
 
 #[test]
+fn an_ignore_above_prismas_comment_covers_the_whole_statement() {
+    let sql = "-- squawk-ignore ban-drop-column\n-- AlterTable\nALTER TABLE \"Post\" DROP COLUMN \"legacyHtml\",\nDROP COLUMN \"body\";\n\
+               -- squawk-ignore changing-column-type\n-- AlterTable\nALTER TABLE \"User\" DROP COLUMN \"name\";\n\
+               -- squawk-ignore ban-drop-column\n\n-- AlterTable\nALTER TABLE \"User\" DROP COLUMN \"bio\";\n";
+    let found: Vec<(String, usize)> = lint(sql).into_iter().map(|f| (f.rule, f.line)).collect();
+    // Both drops of the first statement are silenced; the second statement's comment names
+    // another rule; a blank line ends the block of comments above the third.
+    assert_eq!(
+        found,
+        [
+            ("ban-drop-column".to_string(), 7),
+            ("ban-drop-column".to_string(), 11)
+        ]
+    );
+}
+
+#[test]
 fn a_file_ignore_silences_its_rule_everywhere() {
     let sql =
         format!("-- squawk-ignore-file ban-drop-column\n{DROP_COLUMN}DROP TABLE \"Legacy\";\n");
