@@ -122,3 +122,32 @@ async fn pre_migrate_shows_the_findings_before_applying() {
         .await;
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn the_example_apps_pending_migrations_show_as_the_readme_says() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    db.deploy(&project.migrations(), 4).await;
+
+    let run = project.xtask(&db, &["status"]);
+    run.assert_code(0);
+    let out = run.stdout();
+    let lint: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Lint ("))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lint,
+        [
+            "Lint (2 errors, 1 warning in 3 migrations)",
+            "  20240510120000_rename_user_name: line 4: renaming-column (error): Renaming a column may break existing clients",
+            "      ALTER TABLE \"User\" RENAME COLUMN \"name\" TO \"displayName\";",
+            "  20240603090000_drop_legacy_html_add_status: line 11: ban-drop-column (error): Dropping a column may break existing clients",
+            "      ALTER TABLE \"Post\" DROP COLUMN \"legacyHtml\",",
+            "  20240617113000_backfill_post_status_and_slug: line 17: require-concurrent-index-creation (warning): During normal index creation, table updates are blocked, but reads are still allowed",
+            "      CREATE UNIQUE INDEX \"Post_slug_key\" ON \"Post\"(\"slug\");",
+            "  silence one with `-- squawk-ignore <rule>` on the line before it in migration.sql",
+        ],
+        "{out}"
+    );
+}
