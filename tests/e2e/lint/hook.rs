@@ -72,3 +72,26 @@ async fn lint_deny_blocks_the_push_until_the_finding_is_silenced() {
     );
     assert_eq!(repo.remote_commit("main"), Some(repo.local_commit("HEAD")));
 }
+
+#[tokio::test]
+async fn a_new_branch_with_nothing_to_compare_to_is_not_linted() {
+    let repo = Repo::new();
+    let db = up_to_date_db(&repo).await;
+    repo.project.configure("lint = \"deny\"");
+    repo.commit("lint = deny");
+    install(&repo, &[]).assert_code(0);
+
+    // Without origin/HEAD a new branch is compared against nothing: all seven migrations count
+    // as added, and the history's own rename and drop must not block it.
+    let run = repo.push(&db.url(), &["-q", "origin", "HEAD:refs/heads/feature"]);
+    run.assert_code(0);
+    assert!(
+        !run.stderr().contains("renaming-column"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        repo.remote_commit("feature"),
+        Some(repo.local_commit("HEAD"))
+    );
+}

@@ -4,7 +4,7 @@
 //! (pending or rolled back, from the [`StatusReport`]); [`scripts`] lints texts the caller has
 //! (the pre-push hook passes the files as pushed). Nothing runs when nothing is pending or the
 //! key `lint` is `off`. Each [`Finding`] names its migration, squawk's rule, the profile's
-//! [`Severity`] ([`profile`] says which rules run and why), squawk's message and help, the line
+//! [`Severity`] ([`Profile`] says which rules run and why), squawk's message and help, the line
 //! in migration.sql and the first line of the statement.
 //!
 //! Silencing a finding is squawk's own comment rule: `-- squawk-ignore rule-name` (several

@@ -10,7 +10,8 @@ use crate::project::Project;
 /// Lints each migration `check` says the push adds at the remote, reading its migration.sql
 /// from the pushed commit with `git show`. An empty report, with git never run, when the push
 /// adds no migration or `lint = "off"`; a migration without migration.sql in that commit is
-/// skipped.
+/// skipped, and so is a ref compared against nothing (a new branch without a merge base with
+/// the remote's default branch: every migration it has would count as new).
 ///
 /// Errors: [`HookError::LintDenied`] with `lint = "deny"` and any error-level finding;
 /// [`HookError::Git`] when git cannot be run.
@@ -25,7 +26,9 @@ pub fn lint_pushed(project: &Project, check: &PushCheck) -> Result<LintReport, H
         .map(|p| p.to_string())
         .unwrap_or_default();
     let mut texts: Vec<(String, String)> = Vec::new();
-    for r in &check.refs {
+    // A ref compared against nothing (a new branch with no merge base) lists every migration
+    // as added, old ones included: nothing says which are new to the remote, so none is linted.
+    for r in check.refs.iter().filter(|r| r.base.is_some()) {
         for name in &r.added {
             if texts.iter().any(|(n, _)| n == name) {
                 continue;
