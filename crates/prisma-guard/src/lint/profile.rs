@@ -18,17 +18,19 @@
 //! `constraint-missing-not-valid`, `adding-foreign-key-constraint`,
 //! `disallowed-unique-constraint`, `adding-serial-primary-key-field`,
 //! `adding-field-with-default` (a volatile default rewrites the table), `ban-drop-not-null`
-//! (older app code may still rely on it), `transaction-nesting`, and `unused-ignore` (an ignore comment naming an unknown rule: a
-//! typo silences nothing).
+//! (older app code may still rely on it), `transaction-nesting`, and `unused-ignore` (an
+//! ignore comment naming an unknown rule: a typo silences nothing).
 //!
 //! **Off** — Prisma's own output, which the user cannot change without leaving Prisma:
 //! `prefer-timestamptz` (Prisma writes `TIMESTAMP(3)` for `DateTime`), `prefer-bigint-over-int`
 //! and `prefer-bigint-over-smallint` (`Int` is `INTEGER`, `SmallInt` is `SMALLINT`),
 //! `prefer-identity` (`@default(autoincrement())` is `SERIAL`), `prefer-text-field` and
-//! `ban-char-field` (`@db.VarChar(n)`/`@db.Char(n)` are the user's explicit choice), `prefer-robust-stmts` (Prisma writes plain
-//! `CREATE TABLE`/`ADD COLUMN`, not `IF NOT EXISTS`: a migration runs once, recorded in
-//! `_prisma_migrations`), `prefer-repack`, `require-timeout-settings` and
-//! `require-table-schema` (opt-in in squawk too; Prisma sets the schema through the URL), and
+//! `ban-char-field` (`@db.VarChar(n)`/`@db.Char(n)` are the user's explicit choice),
+//! `prefer-robust-stmts` (Prisma writes plain `CREATE TABLE`/`ADD COLUMN`, not
+//! `IF NOT EXISTS`: a migration runs once, recorded in `_prisma_migrations`),
+//! `prefer-repack` (Prisma never writes `VACUUM FULL` or `CLUSTER`), `require-timeout-settings`
+//! and `require-table-schema` (opt-in in squawk too; Prisma sets the schema through the URL),
+//! and
 //! `ban-drop-type`/`renaming-object`/`ban-drop-constraint`/`ban-drop-index`/`ban-drop-default`
 //! (Prisma's own steps when an enum, a relation or an index changes: the data-losing part of
 //! those changes is reported by `changing-column-type` or `ban-drop-column`).
@@ -61,7 +63,7 @@ impl Severity {
     }
 }
 
-/// The rules that run on a migration, each with its severity, and how the file runs.
+/// The rules that run on a migration, each with its severity.
 #[derive(Debug, Clone)]
 pub struct Profile {
     rules: Vec<(Rule, Severity)>,
