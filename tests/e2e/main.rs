@@ -14,6 +14,7 @@ mod exact;
 mod hooks;
 mod images;
 mod leftovers;
+mod lint;
 mod natural;
 mod plan;
 mod pre_migrate;

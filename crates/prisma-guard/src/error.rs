@@ -33,6 +33,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
         crate::migrations::StatusError,
         crate::migrations::FolderError,
         crate::migrations::DeployError,
+        crate::lint::LintError,
         crate::snapshot::SnapshotError,
         crate::snapshot::PruneError,
         crate::snapshot::LockError,

@@ -6,6 +6,7 @@
 //! - [`database`]: finding the URL as Prisma does, redaction, connecting.
 //! - [`migrations`]: the migrations folder vs `_prisma_migrations`, compared as Prisma does, and
 //!   a built-in Prisma-compatible deploy.
+//! - [`lint`]: pending migrations linted with squawk-linter, profiled for Prisma's SQL.
 //! - [`restore`]: restore groups (from config or inferred from the catalog).
 //! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
 //! - [`owner`]: which process owns a temporary folder or scratch database, and whether it runs.
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod lint;
 pub mod migrations;
 pub mod notify;
 pub mod owner;

@@ -108,6 +108,17 @@ impl Project {
             .resolve(&self.root)
     }
 
+    /// The key `lint` (default `warn`).
+    pub fn lint_mode(&self) -> crate::lint::LintMode {
+        self.config.lint.unwrap_or_default()
+    }
+
+    /// The lint profile for this app's migrations: Prisma's, with the rules that depend on how a
+    /// file runs chosen by [`Project::migration_statements`].
+    pub fn lint_profile(&self) -> crate::lint::Profile {
+        crate::lint::Profile::prisma(self.migration_statements())
+    }
+
     /// The retention policy `prune` applies: each of `flags` over its config key
     /// (`keep-last`, `keep-daily`, `keep-weekly`, `keep-monthly`, `keep-safety`) over the
     /// defaults 10/7/4/12/3.

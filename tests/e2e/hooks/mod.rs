@@ -47,8 +47,8 @@ fn git(dir: &Utf8Path, args: &[&str]) -> String {
 
 /// A git repository around a temp copy of the fixture app (the project root is `work`, the
 /// repository's top level is `top`), with a bare remote `origin` that has `main`.
-struct Repo {
-    project: TempProject,
+pub(crate) struct Repo {
+    pub(crate) project: TempProject,
     /// The repository's top level.
     top: Utf8PathBuf,
     /// The project root (`top`, or a folder below it).
@@ -59,7 +59,7 @@ struct Repo {
 
 impl Repo {
     /// The fixture app at the repository's top level.
-    fn new() -> Repo {
+    pub(crate) fn new() -> Repo {
         Repo::with_subdir(None)
     }
 
@@ -125,7 +125,7 @@ impl Repo {
     }
 
     /// Writes `sql` as a migration folder's migration.sql.
-    fn write_migration(&self, name: &str, sql: &str) {
+    pub(crate) fn write_migration(&self, name: &str, sql: &str) {
         let dir = self.migrations_dir().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("migration.sql"), sql).unwrap();
@@ -140,14 +140,14 @@ impl Repo {
     }
 
     /// Commits everything.
-    fn commit(&self, message: &str) {
+    pub(crate) fn commit(&self, message: &str) {
         git(&self.top, &["add", "-A"]);
         git(&self.top, &["commit", "-q", "-m", message]);
     }
 
     /// A real `git push` with the hook's environment: `XTASK_BIN` is this build,
     /// `DATABASE_URL` is `url`.
-    fn push(&self, url: &str, args: &[&str]) -> Run {
+    pub(crate) fn push(&self, url: &str, args: &[&str]) -> Run {
         let mut full = vec!["push"];
         full.extend_from_slice(args);
         let mut command = git_command(&self.top, &full);
@@ -158,7 +158,7 @@ impl Repo {
     }
 
     /// The remote's commit for `branch` (`None` when it has no such branch).
-    fn remote_commit(&self, branch: &str) -> Option<String> {
+    pub(crate) fn remote_commit(&self, branch: &str) -> Option<String> {
         let output = git_command(
             &self.top,
             &[
@@ -179,7 +179,7 @@ impl Repo {
     }
 
     /// The local commit of `rev`.
-    fn local_commit(&self, rev: &str) -> String {
+    pub(crate) fn local_commit(&self, rev: &str) -> String {
         git(&self.top, &["rev-parse", rev])
     }
 
@@ -189,19 +189,19 @@ impl Repo {
     }
 
     /// The complete snapshots in the project's store.
-    fn snapshots(&self) -> Vec<prisma_guard::snapshot::StoredSnapshot> {
+    pub(crate) fn snapshots(&self) -> Vec<prisma_guard::snapshot::StoredSnapshot> {
         prisma_guard::snapshot::list(&self.work.join("backups")).expect("listing snapshots")
     }
 }
 
 /// A database with all 7 fixture migrations applied: nothing pending.
-async fn up_to_date_db(repo: &Repo) -> TestDb {
+pub(crate) async fn up_to_date_db(repo: &Repo) -> TestDb {
     let db = TestDb::new().await;
     db.deploy(&repo.migrations(), 7).await;
     db
 }
 
-fn install(repo: &Repo, args: &[&str]) -> Run {
+pub(crate) fn install(repo: &Repo, args: &[&str]) -> Run {
     let mut full = vec!["hooks", "install"];
     full.extend_from_slice(args);
     repo.xtask(&full, &[])

@@ -23,7 +23,7 @@ async fn applied_and_pending() {
         out.contains("(schema public, from DATABASE_URL in the environment)"),
         "{out}"
     );
-    let lines: Vec<&str> = out.lines().filter(|l| l.contains("2024")).collect();
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("2024")).collect();
     assert_eq!(lines.len(), 7, "{out}");
     assert!(lines[3].contains("20240422163000_analytics") && lines[3].contains("applied"));
     assert!(

@@ -91,7 +91,7 @@ impl crate::error::Hint for ConfigError {
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::BadBucket { .. } => "a bucket prefix is written s3://bucket/prefix/ (such as \"s3://app-uploads/images/\"); keys and endpoint come from the AWS variables, never from the config".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on, lint".into(),
         })
     }
 }
@@ -168,6 +168,10 @@ pub struct Config {
     /// The age identity file that decrypts pulled snapshots, relative to the project root
     /// (`--identity` and `AGE_IDENTITY` override it).
     pub identity: Option<Utf8PathBuf>,
+    /// What lint findings in pending migrations do: `warn` (default: shown by `status`,
+    /// `pre-migrate` and the pre-push hook), `deny` (also block a push over an error-level
+    /// finding) or `off` ([`crate::lint`]).
+    pub lint: Option<crate::lint::LintMode>,
     /// `restore`: the unique key that identifies each named table's rows across ids (table →
     /// column or list of columns, `{ Product = "slug" }`); an empty list turns the matching off
     /// for that table. Tables not named get the automatic choice

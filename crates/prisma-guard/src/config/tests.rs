@@ -247,3 +247,19 @@ fn reads_match_on_as_a_column_or_a_list() {
         "{err}"
     );
 }
+
+#[test]
+fn reads_the_lint_key() {
+    use crate::lint::LintMode;
+    assert_eq!(Config::parse_file("").unwrap().lint, None);
+    for (text, want) in [
+        ("warn", LintMode::Warn),
+        ("deny", LintMode::Deny),
+        ("off", LintMode::Off),
+    ] {
+        let config = Config::parse_file(&format!("lint = \"{text}\"")).unwrap();
+        assert_eq!(config.lint, Some(want));
+    }
+    let err = Config::parse_file("lint = \"error\"").unwrap_err();
+    assert!(err.contains("unknown variant `error`"), "{err}");
+}

@@ -99,6 +99,9 @@ pub(crate) async fn run(
         } => (status, manifest, elapsed, reused),
     };
     printer.warn_all(&render::status::status_warnings(&status))?;
+    printer.err(render::lint::findings_text(&crate::lint::pending(
+        project, &status,
+    )?))?;
     super::warn_tracked_snapshots(project, printer)?;
     if !args.json {
         printer.out(render::snapshot::pre_migrate_text(

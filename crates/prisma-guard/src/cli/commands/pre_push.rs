@@ -31,6 +31,7 @@ pub(super) async fn run(
     progress.finish();
     let run = run?;
     printer.warn_all(&run.notes)?;
+    printer.err(render::lint::findings_text(&run.lint))?;
     let found = match run.database {
         None => return Ok(ExitCode::SUCCESS),
         Some(Ok(found)) => found,

@@ -55,9 +55,10 @@ pub(crate) async fn run(
     };
     let (report, catalog) = tokio::join!(migrations, catalog);
     let (report, (groups, counts)) = (report?, catalog?);
+    let lint = crate::lint::pending(project, &report)?;
     if args.json {
         printer.line(render::status::status_json(
-            &report, &groups, &counts, project, &url,
+            &report, &groups, &counts, &lint, project, &url,
         ))?;
     } else {
         printer.out(render::status::database_header(project, &url))?;
@@ -66,6 +67,9 @@ pub(crate) async fn run(
             "\n{}",
             render::status::status_summary(&report, url.schema())
         ))?;
+        if !lint.findings.is_empty() {
+            printer.out(format_args!("\n{}", render::lint::findings_text(&lint)))?;
+        }
         printer.out(format_args!(
             "\n{}",
             render::status::groups_text(&groups, &counts)

@@ -6,6 +6,7 @@ use comfy_table::Table;
 
 mod fold;
 pub mod leftovers;
+pub mod lint;
 pub mod objects;
 pub mod progress;
 pub mod prune;

@@ -97,11 +97,12 @@ pub fn status_warnings(report: &StatusReport) -> Vec<String> {
     warnings
 }
 
-/// The `--json` document.
+/// The `--json` document; `lint` holds the findings in pending migrations ([`crate::lint`]).
 pub fn status_json(
     report: &StatusReport,
     groups: &[Group],
     counts: &[FilterCount],
+    lint: &crate::lint::LintReport,
     project: &Project,
     url: &DatabaseUrl,
 ) -> String {
@@ -127,6 +128,7 @@ pub fn status_json(
         "summary": summary,
         "groups": groups,
         "group_filter_counts": counts,
+        "lint": { "mode": project.lint_mode(), "migrations": lint.migrations, "findings": lint.findings },
     });
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }

@@ -14,12 +14,14 @@
 //!
 //! Files: `script` (the hook's text and [`MARKER`]), `install` (locating, installing,
 //! uninstalling, status), `push` (git's pre-push lines), `diff` (`git diff --name-status`),
-//! `check` ([`check_push`]), `pre_push` (the snapshot step), `git` (running git).
+//! `check` ([`check_push`]), `lint` ([`lint_pushed`]: the pushed migrations linted, blocking
+//! with `lint = "deny"`), `pre_push` (the snapshot step), `git` (running git).
 
 mod check;
 mod diff;
 mod git;
 mod install;
+mod lint;
 mod pre_push;
 mod push;
 mod script;
@@ -32,6 +34,7 @@ pub use install::{
     HookLocation, HookStatus, Install, InstallOutcome, Installed, Uninstall, install, locate,
     status, uninstall,
 };
+pub use lint::lint_pushed;
 pub use pre_push::{PrePush, PrePushRun, pre_push, run as run_pre_push};
 pub use push::{PushKind, PushUpdate, parse_pre_push};
 pub use script::{HOOK_NAME, HookRunner, KEPT_HOOK, MARKER, is_ours, script};
@@ -89,6 +92,12 @@ pub enum HookError {
         /// Each migration and what the push does to it.
         blocked: Vec<BlockedMigration>,
     },
+    /// With `lint = "deny"`: a pushed migration has an error-level lint finding.
+    #[error("{}", denied_message(.report))]
+    LintDenied {
+        /// The findings of the pushed migrations (errors and warnings).
+        report: crate::lint::LintReport,
+    },
 }
 
 impl crate::error::Hint for HookError {
@@ -106,6 +115,14 @@ impl crate::error::Hint for HookError {
             }
             HookError::Io(_) => "check the folder's permissions".into(),
             HookError::BadInput { .. } => "`--hook pre-push` reads what git gives a pre-push hook on stdin: lines of `<local ref> <local sha> <remote ref> <remote sha>`".into(),
+            HookError::LintDenied { report } => {
+                let first = report.errors().next().map_or("<rule>", |f| f.rule.as_str());
+                format!(
+                    "if the migration is meant to do this, add `-- squawk-ignore {first}` on the \
+                     line before the statement in its migration.sql and commit; or set \
+                     lint = \"warn\" to be warned only; `git push --no-verify` skips the hook"
+                )
+            }
             HookError::EditedMigrations { blocked } => {
                 let restore = blocked
                     .iter()
@@ -134,6 +151,24 @@ fn blocked_message(blocked: &[BlockedMigration]) -> String {
             b.change.label(),
             b.files.join(", "),
             b.remote_ref
+        ));
+    }
+    text
+}
+
+fn denied_message(report: &crate::lint::LintReport) -> String {
+    let mut text = String::from(
+        "push blocked (lint = \"deny\"): pushed migrations would lose data or fail on a filled \
+         table",
+    );
+    for f in report.errors() {
+        text.push_str(&format!(
+            "\n  {}: line {}: {} ({}): {}",
+            f.migration,
+            f.line,
+            f.rule,
+            f.severity.label(),
+            f.message.trim_end_matches('.')
         ));
     }
     text

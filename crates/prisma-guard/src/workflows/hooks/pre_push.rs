@@ -56,17 +56,21 @@ pub async fn pre_push(
 pub struct PrePushRun {
     /// Notes on the refs checked (a new branch compared against its merge base, …).
     pub notes: Vec<String>,
+    /// The lint findings of the migrations the push adds ([`super::lint_pushed`]).
+    pub lint: crate::lint::LintReport,
     /// The database side; `None` when the push only deletes refs (nothing to check).
     pub database: Option<Result<PrePush, WorkflowError>>,
 }
 
 /// The pre-push hook, from git's stdin `input` and the `remote` name git passes: refuses (the
-/// only `Err`) a push that edits or deletes a migration the remote already has; otherwise
+/// only `Err`) a push that edits or deletes a migration the remote already has, or with
+/// `lint = "deny"` adds one with an error-level lint finding ([`super::lint_pushed`]); otherwise
 /// checks the local database and snapshots it when migrations are pending ([`pre_push`]).
 /// A database that cannot be found, reached or read is `database: Some(Err(_))`: the push goes
 /// on. Never prompts.
 ///
-/// Errors: [`HookError`] for malformed input, git failures and blocked migrations.
+/// Errors: [`HookError`] for malformed input, git failures, blocked migrations and denied lint
+/// findings.
 pub async fn run(
     project: &Project,
     input: &str,
@@ -77,9 +81,11 @@ pub async fn run(
     let updates = super::parse_pre_push(input)?;
     let check = super::check_push(project, &updates, remote)?;
     let notes = check.refs.iter().filter_map(|r| r.note.clone()).collect();
+    let lint = super::lint_pushed(project, &check)?;
     if check.only_deletions() {
         return Ok(PrePushRun {
             notes,
+            lint,
             database: None,
         });
     }
@@ -89,6 +95,7 @@ pub async fn run(
     };
     Ok(PrePushRun {
         notes,
+        lint,
         database: Some(database),
     })
 }
