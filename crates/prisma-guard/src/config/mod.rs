@@ -154,6 +154,9 @@ pub struct Config {
     /// The age identity file that decrypts pulled snapshots, relative to the project root
     /// (`--identity` and `AGE_IDENTITY` override it).
     pub identity: Option<Utf8PathBuf>,
+    /// Skip `pre-migrate`'s prediction when the snapshot's data files exceed this many bytes
+    /// (default 1 GiB; `0` never skips). `predict` runs it anyway.
+    pub predict_max_bytes: Option<u64>,
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use comfy_table::Table;
 
 mod fold;
 pub mod leftovers;
+pub mod predict;
 pub mod progress;
 pub mod prune;
 pub mod remote;
