@@ -15,6 +15,7 @@ mod hooks;
 mod leftovers;
 mod plan;
 mod pre_migrate;
+mod predict;
 mod prisma_cli;
 mod prune;
 mod remote;

@@ -100,11 +100,27 @@ impl Comparison<'_> {
     }
 
     /// One pass over the copy left-joined to the table by key, one over the table for new keys.
+    /// Retyped values are compared in the old type, or as text when a value does not cast back.
     async fn keyed(
         &self,
         conn: &mut PgConnection,
         before: &Table,
         after: &Table,
+    ) -> Result<Option<TableChange>, QueryError> {
+        match self.keyed_as(conn, before, after, true).await {
+            Err(error) if matches!(error.source, sqlx::Error::Database(_)) => {
+                self.keyed_as(conn, before, after, false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn keyed_as(
+        &self,
+        conn: &mut PgConnection,
+        before: &Table,
+        after: &Table,
+        typed: bool,
     ) -> Result<Option<TableChange>, QueryError> {
         let key = &before.primary_key;
         let keyed = !key.is_empty() && key.iter().all(|k| after.column(k).is_some());
@@ -124,9 +140,17 @@ impl Comparison<'_> {
         for (i, column) in before.columns.iter().enumerate() {
             let b = format!("b.{}", quote_ident(&column.name));
             match after.column(&column.name) {
-                Some(_) if keyed => {
+                Some(a) if keyed => {
                     let w = format!("w.\"?v{i}\"");
-                    joined.push(format!("{}::text AS \"?v{i}\"", quote_ident(&column.name)));
+                    // A retyped value is cast back to the old type, so 10 and 10.00 are equal.
+                    let back = match typed && a.data_type != column.data_type {
+                        true => format!("::{}", column.data_type),
+                        false => String::new(),
+                    };
+                    joined.push(format!(
+                        "{}{back}::text AS \"?v{i}\"",
+                        quote_ident(&column.name)
+                    ));
                     let differs = format!("w.\"?m\" AND {b} IS DISTINCT FROM {w}");
                     aggregates.push(format!("count(*) FILTER (WHERE {differs})"));
                     aggregates.push(format!(
