@@ -145,3 +145,43 @@ async fn the_size_limit_skips_the_prediction_with_a_note() {
         .xtask(&db, &["predict", &id, "--check"])
         .assert_code(13);
 }
+
+#[tokio::test]
+async fn a_role_without_createdb_gets_a_note_in_pre_migrate_and_an_error_in_predict() {
+    let (project, db) = seeded().await;
+    let role = format!("xtask_predict_{}", std::process::id());
+    let admin: String = db.scalar("SELECT current_user::text").await;
+    db.execute(&format!(
+        "DROP ROLE IF EXISTS \"{role}\"; CREATE ROLE \"{role}\" LOGIN NOCREATEDB PASSWORD 'p'; GRANT \"{admin}\" TO \"{role}\";"
+    ))
+    .await;
+    let mut url = url::Url::parse(&db.url()).unwrap();
+    url.set_username(&role).unwrap();
+    url.set_password(Some("p")).unwrap();
+    let env = [("DATABASE_URL", url.as_str())];
+
+    let run = project.xtask_with_env(&["pre-migrate", "--check"], &env);
+    run.assert_code(10);
+    assert!(
+        run.stderr().contains(
+            "note: no prediction: the database role may not create the scratch database it needs"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let run = project.xtask_with_env(&["predict"], &env);
+    run.assert_code(1);
+    assert!(
+        run.stderr()
+            .contains("the database role may not create databases"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("hint: grant the role CREATEDB"),
+        "{}",
+        run.stderr()
+    );
+    db.execute(&format!("DROP OWNED BY \"{role}\"; DROP ROLE \"{role}\""))
+        .await;
+}
