@@ -317,6 +317,7 @@ impl Comparison<'_> {
             let copy = count(conn, &qualified(self.copies, &before.name)).await?;
             return Ok((rows, rows.saturating_sub(copy)));
         }
+        // A left join, not NOT EXISTS inside FILTER: that would be a subplan run per row.
         let on = before
             .primary_key
             .iter()
@@ -324,9 +325,9 @@ impl Comparison<'_> {
             .collect::<Vec<_>>()
             .join(" AND ");
         let sql = format!(
-            "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {} b WHERE {on})) FROM {} a",
-            qualified(self.copies, &before.name),
-            after.qualified()
+            "SELECT count(*), count(*) FILTER (WHERE b.\"?m\" IS NULL) FROM {} a LEFT JOIN (SELECT true AS \"?m\", * FROM {}) b ON {on}",
+            after.qualified(),
+            qualified(self.copies, &before.name)
         );
         let (rows, added): (i64, i64) =
             sqlx::query_as(&sql)
