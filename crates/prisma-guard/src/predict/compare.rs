@@ -29,6 +29,8 @@ pub(super) struct Comparison<'a> {
 /// What one aggregate of the main pass counts.
 enum Slot {
     Lost,
+    After,
+    Added,
     Changed(usize),
     Overwritten(usize),
     NonNull(usize),
@@ -130,11 +132,18 @@ impl Comparison<'_> {
             .filter(|c| before.column(&c.name).is_none())
             .collect();
         let mut slots = Vec::new();
-        let mut aggregates = vec!["count(*)".to_string()];
+        // Keyed: one pass, the copy full-joined to the table (`?b`: a row of the copy, `?m`: a
+        // row of the table).
+        let mut aggregates = vec![match keyed {
+            true => "count(b.\"?b\")".to_string(),
+            false => "count(*)".to_string(),
+        }];
         let mut joined = Vec::new();
         if keyed {
-            slots.push(Slot::Lost);
-            aggregates.push("count(*) FILTER (WHERE w.\"?m\" IS NULL)".into());
+            slots.extend([Slot::Lost, Slot::After, Slot::Added]);
+            aggregates.push("count(*) FILTER (WHERE b.\"?b\" AND w.\"?m\" IS NULL)".into());
+            aggregates.push("count(w.\"?m\")".into());
+            aggregates.push("count(*) FILTER (WHERE b.\"?b\" IS NULL)".into());
         }
         let removed = self.removed_labels();
         for (i, column) in before.columns.iter().enumerate() {
@@ -151,7 +160,7 @@ impl Comparison<'_> {
                         "{}{back}::text AS \"?v{i}\"",
                         quote_ident(&column.name)
                     ));
-                    let differs = format!("w.\"?m\" AND {b} IS DISTINCT FROM {w}");
+                    let differs = format!("b.\"?b\" AND w.\"?m\" AND {b} IS DISTINCT FROM {w}");
                     aggregates.push(format!("count(*) FILTER (WHERE {differs})"));
                     aggregates.push(format!(
                         "count(*) FILTER (WHERE {b} IS NOT NULL AND {differs})"
@@ -196,7 +205,10 @@ impl Comparison<'_> {
             }
         }
         let copy = qualified(self.copies, &before.name);
-        let mut from = format!("{copy} b");
+        let mut from = match keyed {
+            true => format!("(SELECT true AS \"?b\", * FROM {copy}) b"),
+            false => format!("{copy} b"),
+        };
         if keyed {
             let keys: Vec<String> = (0..key.len()).map(|i| format!("\"?k{i}\"")).collect();
             let mut select = vec!["true AS \"?m\"".to_string()];
@@ -218,7 +230,7 @@ impl Comparison<'_> {
                 .collect::<Vec<_>>()
                 .join(" AND ");
             from += &format!(
-                " LEFT JOIN (SELECT {} FROM {}) w ON {on}",
+                " FULL JOIN (SELECT {} FROM {}) w ON {on}",
                 select.join(", "),
                 after.qualified()
             );
@@ -233,7 +245,10 @@ impl Comparison<'_> {
             Ok(row.try_get::<i64, _>(i).map_err(action())?.max(0) as u64)
         };
         let rows_before = value(0)?;
-        let (rows_after, rows_added) = self.after_counts(conn, before, after, keyed).await?;
+        let (rows_after, rows_added) = match keyed {
+            true => (0, 0),
+            false => self.unkeyed_counts(conn, before, after).await?,
+        };
         let mut change = TableChange {
             table: before.name.clone(),
             rows_before,
@@ -249,6 +264,8 @@ impl Comparison<'_> {
             let v = value(n + 1)?;
             match slot {
                 Slot::Lost => change.rows_lost = v,
+                Slot::After => change.rows_after = v,
+                Slot::Added => change.rows_added = v,
                 Slot::Changed(i) => by_column.entry(*i).or_default()[0] = v,
                 Slot::Overwritten(i) => by_column.entry(*i).or_default()[1] = v,
                 Slot::NonNull(i) => by_column.entry(*i).or_default()[2] = v,
@@ -300,44 +317,20 @@ impl Comparison<'_> {
         let unchanged = change.columns.is_empty()
             && change.rows_lost == 0
             && change.rows_added == 0
-            && rows_after == rows_before;
+            && change.rows_after == rows_before;
         Ok((!unchanged).then_some(change))
     }
 
-    /// Rows in the table now, and those whose key the copy lacks (without a key: the growth).
-    async fn after_counts(
+    /// Without a key: rows in the table now, and its growth.
+    async fn unkeyed_counts(
         &self,
         conn: &mut PgConnection,
         before: &Table,
         after: &Table,
-        keyed: bool,
     ) -> Result<(u64, u64), QueryError> {
-        if !keyed {
-            let rows = count(conn, &after.qualified()).await?;
-            let copy = count(conn, &qualified(self.copies, &before.name)).await?;
-            return Ok((rows, rows.saturating_sub(copy)));
-        }
-        // A left join, not NOT EXISTS inside FILTER: that would be a subplan run per row.
-        let on = before
-            .primary_key
-            .iter()
-            .map(|k| format!("b.{0} = a.{0}::text", quote_ident(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let sql = format!(
-            "SELECT count(*), count(*) FILTER (WHERE b.\"?m\" IS NULL) FROM {} a LEFT JOIN (SELECT true AS \"?m\", * FROM {}) b ON {on}",
-            after.qualified(),
-            qualified(self.copies, &before.name)
-        );
-        let (rows, added): (i64, i64) =
-            sqlx::query_as(&sql)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(QueryError::at(format!(
-                    "counting new rows of table {}",
-                    before.name
-                )))?;
-        Ok((rows.max(0) as u64, added.max(0) as u64))
+        let rows = count(conn, &after.qualified()).await?;
+        let copy = count(conn, &qualified(self.copies, &before.name)).await?;
+        Ok((rows, rows.saturating_sub(copy)))
     }
 
     /// Enum types (by name) whose labels the after-state lacks, with those labels.

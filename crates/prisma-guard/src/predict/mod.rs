@@ -168,17 +168,24 @@ async fn predict_in(
     let start_counts = copy::row_counts(&mut conn, &start.tables, &all_touched).await?;
 
     let mut prediction = Prediction::default();
-    for migration in pending {
+    for (index, migration) in pending.iter().enumerate() {
         let before = copy::State::read(&mut conn, schema).await?;
         let touched = copy::touched(&before.tables, migration);
-        copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
+        // The start copies are the first migration's before-state: not copied twice.
+        let copies = match index {
+            0 => START_SCHEMA,
+            _ => BEFORE_SCHEMA,
+        };
+        if index > 0 {
+            copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
+        }
         let counts = copy::row_counts(&mut conn, &before.tables, &touched).await?;
         let one = std::slice::from_ref(migration);
         match migrations::deploy(&mut conn, schema, one, deploy).await {
             Ok(_) => {
                 let after = copy::State::read(&mut conn, schema).await?;
                 let step = compare::Comparison {
-                    copies: BEFORE_SCHEMA,
+                    copies,
                     before: &before,
                     after: &after,
                     copied: &touched,
