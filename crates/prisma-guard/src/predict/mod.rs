@@ -21,6 +21,7 @@
 mod compare;
 mod copy;
 mod failure;
+mod findings;
 pub mod gate;
 mod model;
 
