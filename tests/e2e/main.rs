@@ -18,6 +18,7 @@ mod lint;
 mod natural;
 mod plan;
 mod pre_migrate;
+mod predict;
 mod prisma_cli;
 mod prune;
 mod remote;

@@ -41,6 +41,7 @@ fn hint_of(error: &(dyn Error + 'static)) -> Option<String> {
         crate::schedule::crontab::CrontabError,
         crate::notify::NotifyConfigError,
         crate::restore::RestoreError,
+        crate::predict::PredictError,
         crate::remote::RemoteError,
         crate::workflows::WorkflowError,
         crate::workflows::hooks::HookError,

@@ -9,6 +9,7 @@
 //! - [`lint`]: pending migrations linted with squawk-linter, profiled for Prisma's SQL.
 //! - [`restore`]: restore groups (from config or inferred from the catalog).
 //! - [`workflows`]: pre-migrate (status, snapshot, apply, lost data) and the git pre-push hook.
+//! - [`predict`]: what pending migrations will do to a snapshot's data, replayed on a scratch copy.
 //! - [`owner`]: which process owns a temporary folder or scratch database, and whether it runs.
 //! - [`sql`]: identifier quoting.
 
@@ -24,6 +25,7 @@ pub mod lint;
 pub mod migrations;
 pub mod notify;
 pub mod owner;
+pub mod predict;
 pub mod project;
 pub mod remote;
 pub mod restore;

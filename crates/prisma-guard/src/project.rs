@@ -156,6 +156,14 @@ impl Project {
         crate::notify::Settings::resolve(&self.config, &self.root, |name| std::env::var(name).ok())
     }
 
+    /// `predict-max-bytes` (default [`crate::predict::DEFAULT_MAX_BYTES`]): the snapshot size,
+    /// in bytes, over which `pre-migrate` skips its prediction; `0` never skips.
+    pub fn predict_max_bytes(&self) -> u64 {
+        self.config
+            .predict_max_bytes
+            .unwrap_or(crate::predict::DEFAULT_MAX_BYTES)
+    }
+
     /// `<prisma-dir>/migrations`.
     pub fn migrations_dir(&self) -> Utf8PathBuf {
         self.prisma_dir.join("migrations")

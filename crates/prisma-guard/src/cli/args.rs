@@ -85,6 +85,16 @@ pub enum Command {
     /// table that lost rows or columns.
     #[command(name = "pre-migrate", after_long_help = commands::pre_migrate::PRE_MIGRATE_EXIT_CODES)]
     PreMigrate(commands::pre_migrate::PreMigrateArgs),
+    /// Predict what the pending migrations will do to this data, before they run.
+    ///
+    /// Replays them one at a time on a scratch copy of a snapshot (in a scratch database on the
+    /// same server, dropped afterwards) and compares every table before and after by primary
+    /// key: rows lost, tables dropped, columns dropped or retyped with the values they lose,
+    /// backfills, enum values removed, renames written as DROP + ADD, and migrations that fail
+    /// on this data with the rows that make them fail. Without SNAPSHOT_ID it uses the newest
+    /// snapshot naming today's pending migrations if the data is unchanged, else takes one.
+    #[command(after_long_help = commands::predict::PREDICT_EXIT_CODES)]
+    Predict(commands::predict::PredictArgs),
     /// Take a snapshot of every table of the working schema now.
     Snapshot(commands::snapshot::SnapshotArgs),
     /// List snapshots, show one, or verify them.

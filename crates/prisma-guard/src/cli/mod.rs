@@ -149,6 +149,7 @@ async fn command(project: &Project, command: Command, p: Printer) -> anyhow::Res
     match command {
         Command::Status(args) => commands::status::run(project, args, p).await,
         Command::PreMigrate(args) => commands::pre_migrate::run(project, args, p).await,
+        Command::Predict(args) => commands::predict::run(project, args, p).await,
         Command::Snapshot(args) => commands::snapshot::run(project, args, p).await,
         Command::Snapshots(args) => commands::snapshots::run(project, args, p).await,
         Command::Restore(args) => commands::restore::run(project, args, p).await,

@@ -91,7 +91,7 @@ impl crate::error::Hint for ConfigError {
             ConfigError::Read { .. } => "check that the file exists and is readable".into(),
             ConfigError::BadBucket { .. } => "a bucket prefix is written s3://bucket/prefix/ (such as \"s3://app-uploads/images/\"); keys and endpoint come from the AWS variables, never from the config".into(),
             ConfigError::UnsafeFolder { .. } => "an upload folder is a relative path inside the project root, without `..` (such as \"public/uploads\")".into(),
-            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on, lint".into(),
+            ConfigError::Invalid { .. } => "the keys are: prisma-dir, backups-dir, migrate-command, reset-command, migration-statements, seed-command, reset-restore, groups, files, keep-last, keep-daily, keep-weekly, keep-monthly, keep-safety, auto-prune, schedule, notify-webhook, notify-command, notify-on, remote, push, recipients, identity, match-on, lint, predict-max-bytes".into(),
         })
     }
 }
@@ -168,6 +168,9 @@ pub struct Config {
     /// The age identity file that decrypts pulled snapshots, relative to the project root
     /// (`--identity` and `AGE_IDENTITY` override it).
     pub identity: Option<Utf8PathBuf>,
+    /// Skip `pre-migrate`'s prediction when the snapshot's data files exceed this many bytes
+    /// (default 1 GiB; `0` never skips). `predict` runs it anyway.
+    pub predict_max_bytes: Option<u64>,
     /// What lint findings in pending migrations do: `warn` (default: shown by `status`,
     /// `pre-migrate` and the pre-push hook), `deny` (also block a push over an error-level
     /// finding) or `off` ([`crate::lint`]).

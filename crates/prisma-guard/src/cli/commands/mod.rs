@@ -7,6 +7,7 @@ pub mod hooks;
 pub mod notify;
 pub mod pre_migrate;
 mod pre_push;
+pub mod predict;
 pub mod prune;
 pub mod reset;
 pub mod restore;

@@ -16,7 +16,9 @@ Exit codes:
   0   success (snapshot taken, nothing pending, or migrations applied)
   1   error (nothing is kept of a snapshot that failed)
   2   usage error
-  10  with --check and without --apply: migrations are pending (the snapshot was taken)";
+  10  with --check and without --apply: migrations are pending (the snapshot was taken)
+  12  with --check and without --apply: the prediction says they would lose data
+  13  with --check and without --apply: the prediction says a migration would fail";
 
 /// `prisma-guard pre-migrate`.
 #[derive(Debug, Args)]
@@ -32,9 +34,14 @@ pub struct PreMigrateArgs {
     /// Override `migrate-command` for this run (implies nothing without --apply).
     #[arg(long, value_name = "COMMAND")]
     pub migrate_command: Option<String>,
-    /// Exit with 10 when migrations are pending and were not applied.
+    /// Exit with 10 when migrations are pending and were not applied; 12 when the prediction
+    /// says they would lose data, 13 when one would fail.
     #[arg(long)]
     pub check: bool,
+    /// Do not predict what the migrations will do (the prediction replays them on a scratch
+    /// copy of the snapshot before anything is applied; see `predict`).
+    #[arg(long)]
+    pub no_predict: bool,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -112,18 +119,23 @@ pub(crate) async fn run(
         super::auto_prune(project, printer)?;
         super::snapshots_remote::auto_push(project, &manifest.id, printer).await?;
     }
+    let prediction = match args.no_predict || status.unapplied().next().is_none() {
+        true => None,
+        false => {
+            super::predict::before_migrating(project, &url, &manifest, args.json, printer).await?
+        }
+    };
     if !args.apply {
         if args.json {
-            printer.line(render::snapshot::pre_migrate_json(
-                &status,
-                Some((&manifest, reused)),
-                None,
-                None,
+            printer.line(render::predict::with_prediction(
+                render::snapshot::pre_migrate_json(&status, Some((&manifest, reused)), None, None),
+                prediction.as_ref(),
             ))?;
         }
         let pending = status.unapplied().next().is_some();
+        let predicted = prediction.as_ref().and_then(render::predict::check_code);
         return Ok(ExitCode::from(if args.check && pending {
-            exit::PENDING
+            predicted.unwrap_or(exit::PENDING)
         } else {
             0
         }));
@@ -140,11 +152,14 @@ pub(crate) async fn run(
     }
     let losses = workflows::losses(&url, &manifest).await?;
     if args.json {
-        printer.line(render::snapshot::pre_migrate_json(
-            &status,
-            Some((&manifest, reused)),
-            Some(&applied),
-            Some(&losses),
+        printer.line(render::predict::with_prediction(
+            render::snapshot::pre_migrate_json(
+                &status,
+                Some((&manifest, reused)),
+                Some(&applied),
+                Some(&losses),
+            ),
+            prediction.as_ref(),
         ))?;
     } else {
         printer.out(render::snapshot::applied_text(&manifest, &applied, &losses))?;

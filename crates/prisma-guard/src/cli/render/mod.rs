@@ -8,6 +8,7 @@ mod fold;
 pub mod leftovers;
 pub mod lint;
 pub mod objects;
+pub mod predict;
 pub mod progress;
 pub mod prune;
 pub mod remote;
