@@ -6,13 +6,13 @@
 //! 1. the snapshot's state is rebuilt ([`replay::rebuild`]) and brought forward through the
 //!    migrations the target applied since the snapshot (when it is older than the target);
 //! 2. the tables a pending migration may touch are copied, as text, into the schema
-//!    [`BEFORE_SCHEMA`] ([`copy`]); the whole set once more into [`START_SCHEMA`] at the start;
+//!    [`BEFORE_SCHEMA`] (`copy`); the whole set once more into [`START_SCHEMA`] at the start;
 //! 3. the migration runs with the built-in deploy, statements split as the project's Prisma
-//!    version splits them, and the copies are compared with the result in SQL ([`compare`]): rows
+//!    version splits them, and the copies are compared with the result in SQL (`compare`): rows
 //!    lost and added, columns dropped, retyped or rewritten, enum values removed, renames written
 //!    as DROP + ADD — each finding naming the migration;
 //! 4. a migration that fails stops the prediction: PostgreSQL's message and the rows that make it
-//!    fail, counted ([`failure`]);
+//!    fail, counted (`failure`);
 //! 5. the start copies are compared with the end state: the [`Prediction::tables`].
 //!
 //! No row is read into Rust: copies and comparisons are set-based statements in the scratch

@@ -36,7 +36,7 @@ pub struct NaturalKey {
 ///
 /// The automatic choice, for a table with a primary key the snapshot holds: among its unique
 /// keys that hold no primary-key column and whose columns the snapshot holds, first one with a
-/// column named like `slug`, `email`, `name` or `key` ([`NATURAL_NAMES`]), then one made of
+/// column named like `slug`, `email`, `name` or `key` (`NATURAL_NAMES`), then one made of
 /// foreign-key columns (`UserSetting.userId`, a link table's pair), then any; fewer columns
 /// first, then the catalog's order.
 ///
