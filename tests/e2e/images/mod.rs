@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::support::project::Run;
-use crate::support::s3::{SECRET, TestBucket};
+use crate::support::s3::{TestBucket, assert_no_secret, assert_no_secret_in_files};
 use crate::support::{TempProject, TestDb};
 
 mod push;
@@ -54,12 +54,7 @@ impl Setup {
         env.push(("DATABASE_URL", self.db.url()));
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let run = project.xtask_with_env(args, &env);
-        assert!(
-            !run.stdout().contains(SECRET) && !run.stderr().contains(SECRET),
-            "the secret key was printed:\n{}\n{}",
-            run.stdout(),
-            run.stderr()
-        );
+        assert_no_secret(&run);
         run
     }
 
@@ -75,24 +70,4 @@ fn big() -> Vec<u8> {
 
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Panics when any file under `dir` holds the secret key.
-fn assert_no_secret_in_files(dir: &camino::Utf8Path) {
-    let Ok(entries) = dir.read_dir_utf8() else {
-        return;
-    };
-    for entry in entries {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            assert_no_secret_in_files(entry.path());
-        } else {
-            let bytes = std::fs::read(entry.path()).unwrap();
-            assert!(
-                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
-                "{} holds the secret key",
-                entry.path()
-            );
-        }
-    }
 }

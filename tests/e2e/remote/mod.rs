@@ -3,7 +3,7 @@
 //! output or file.
 
 use crate::support::project::Run;
-use crate::support::s3::{SECRET, TestBucket};
+use crate::support::s3::{TestBucket, assert_no_secret, assert_no_secret_in_files};
 use crate::support::{TempProject, TestDb};
 
 mod encrypted;
@@ -64,36 +64,6 @@ fn configure(project: &TempProject, keys: &str) {
     let mut text = std::fs::read_to_string(&manifest).unwrap();
     text += &format!("\n[workspace.metadata.prisma-guard]\n{keys}\n");
     std::fs::write(manifest, text).unwrap();
-}
-
-#[track_caller]
-fn assert_no_secret(run: &Run) {
-    assert!(
-        !run.stdout().contains(SECRET) && !run.stderr().contains(SECRET),
-        "the secret key was printed:\n{}\n{}",
-        run.stdout(),
-        run.stderr()
-    );
-}
-
-/// Panics when any file under `dir` holds the secret key.
-fn assert_no_secret_in_files(dir: &camino::Utf8Path) {
-    let Ok(entries) = dir.read_dir_utf8() else {
-        return;
-    };
-    for entry in entries {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            assert_no_secret_in_files(entry.path());
-        } else {
-            let bytes = std::fs::read(entry.path()).unwrap();
-            assert!(
-                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
-                "{} holds the secret key",
-                entry.path()
-            );
-        }
-    }
 }
 
 /// The remote ids `snapshots --json` lists, with where each is.

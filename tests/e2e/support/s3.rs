@@ -19,6 +19,37 @@ pub const KEY_ID: &str = "AKIAPRISMAGUARDTEST";
 /// The secret key the tests use: no output or file may ever contain it.
 pub const SECRET: &str = "moto-secret-7Kq2vXw9Zr4pLm";
 
+/// Panics when stdout or stderr of `run` holds the secret key.
+#[track_caller]
+pub fn assert_no_secret(run: &crate::support::project::Run) {
+    assert!(
+        !run.stdout().contains(SECRET) && !run.stderr().contains(SECRET),
+        "the secret key was printed:\n{}\n{}",
+        run.stdout(),
+        run.stderr()
+    );
+}
+
+/// Panics when any file under `dir` holds the secret key.
+pub fn assert_no_secret_in_files(dir: &camino::Utf8Path) {
+    let Ok(entries) = dir.read_dir_utf8() else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            assert_no_secret_in_files(entry.path());
+        } else {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                "{} holds the secret key",
+                entry.path()
+            );
+        }
+    }
+}
+
 struct Moto {
     port: u16,
     /// Held open for the whole process: when it closes, the watchdog stops the server.
