@@ -103,6 +103,21 @@ async fn lint_off_lints_nothing() {
 async fn pre_migrate_shows_the_findings_before_applying() {
     let (project, db) = drop_pending(DROP_BODY_SQL).await;
 
+    // Without --apply, --json carries them too (and nothing is applied).
+    let json = project
+        .xtask(&db, &["pre-migrate", "--json", "--no-predict"])
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        json["lint"]["migrations"],
+        serde_json::json!([DROP_BODY]),
+        "{json:#}"
+    );
+    assert_eq!(
+        json["lint"]["findings"][0]["rule"], "ban-drop-column",
+        "{json:#}"
+    );
+
     let run = project.xtask(
         &db,
         &["pre-migrate", "--apply", "--migrate-command", "builtin"],

@@ -106,9 +106,8 @@ pub(crate) async fn run(
         } => (status, manifest, elapsed, reused),
     };
     printer.warn_all(&render::status::status_warnings(&status))?;
-    printer.err(render::lint::findings_text(&crate::lint::pending(
-        project, &status,
-    )?))?;
+    let lint = crate::lint::pending(project, &status)?;
+    printer.err(render::lint::findings_text(&lint))?;
     super::warn_tracked_snapshots(project, printer)?;
     if !args.json {
         printer.out(render::snapshot::pre_migrate_text(
@@ -127,9 +126,18 @@ pub(crate) async fn run(
     };
     if !args.apply {
         if args.json {
-            printer.line(render::predict::with_prediction(
-                render::snapshot::pre_migrate_json(&status, Some((&manifest, reused)), None, None),
-                prediction.as_ref(),
+            printer.line(render::lint::with_lint(
+                render::predict::with_prediction(
+                    render::snapshot::pre_migrate_json(
+                        &status,
+                        Some((&manifest, reused)),
+                        None,
+                        None,
+                    ),
+                    prediction.as_ref(),
+                ),
+                project.lint_mode(),
+                &lint,
             ))?;
         }
         let pending = status.unapplied().next().is_some();
@@ -152,14 +160,18 @@ pub(crate) async fn run(
     }
     let losses = workflows::losses(&url, &manifest).await?;
     if args.json {
-        printer.line(render::predict::with_prediction(
-            render::snapshot::pre_migrate_json(
-                &status,
-                Some((&manifest, reused)),
-                Some(&applied),
-                Some(&losses),
+        printer.line(render::lint::with_lint(
+            render::predict::with_prediction(
+                render::snapshot::pre_migrate_json(
+                    &status,
+                    Some((&manifest, reused)),
+                    Some(&applied),
+                    Some(&losses),
+                ),
+                prediction.as_ref(),
             ),
-            prediction.as_ref(),
+            project.lint_mode(),
+            &lint,
         ))?;
     } else {
         printer.out(render::snapshot::applied_text(&manifest, &applied, &losses))?;

@@ -2,7 +2,22 @@
 //! long (`status --json` has them all).
 
 use super::fold::SKIPPED_LINES;
-use crate::lint::{Finding, LintReport};
+use crate::lint::{Finding, LintMode, LintReport};
+
+/// The `lint` object of `status --json` and `pre-migrate --json`: `{mode, migrations, findings}`.
+pub fn lint_json(mode: LintMode, report: &LintReport) -> serde_json::Value {
+    serde_json::json!({ "mode": mode, "migrations": report.migrations, "findings": report.findings })
+}
+
+/// `pre-migrate`'s JSON document with the `lint` object added.
+pub fn with_lint(pre_migrate_json: String, mode: LintMode, report: &LintReport) -> String {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&pre_migrate_json).expect("our own JSON parses");
+    if let Some(object) = value.as_object_mut() {
+        object.insert("lint".into(), lint_json(mode, report));
+    }
+    super::pretty(&value)
+}
 
 /// One line per finding, then how to silence one; the first [`SKIPPED_LINES`] and a fold when
 /// there are more. Empty when there is nothing to show.

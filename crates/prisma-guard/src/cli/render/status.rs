@@ -128,7 +128,7 @@ pub fn status_json(
         "summary": summary,
         "groups": groups,
         "group_filter_counts": counts,
-        "lint": { "mode": project.lint_mode(), "migrations": lint.migrations, "findings": lint.findings },
+        "lint": super::lint::lint_json(project.lint_mode(), lint),
     });
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }
