@@ -82,6 +82,8 @@ fn bench_runs_at_a_tiny_scale_and_prints_ratios() {
         "pg_restore --data-only",
         "status (600 migrations)",
         "pre-migrate --hook pre-push",
+        "predict (1 pending migration)",
+        "predict wall / pg_restore --data-only wall",
         "snapshot wall / pg_dump -Fc wall",
         "snapshot size / pg_dump -Fc size",
         "restore wall / pg_restore --data-only wall",

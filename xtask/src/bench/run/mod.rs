@@ -1,7 +1,8 @@
 //! The benchmark run: one generated source database, then `runs` rounds in which every
 //! contender runs once, interleaved (A B C … A B C …, the order reversed on every other round so
 //! that neither side always runs on a warm cache), then `status` and the pre-push hook over a
-//! folder of 600 migrations.
+//! folder of 600 migrations. Each round also times `predict` of one pending migration from its
+//! snapshot.
 //!
 //! Our own commands run as child processes of `exe` (this tool's binary, built with
 //! optimizations), exactly as a user runs them; `pg_dump`/`pg_restore` come from the server's
@@ -12,10 +13,11 @@
 //!
 //! The run's nouns, one file each: the rounds here; the [`report`](BenchReport) they produce;
 //! the snapshot contenders (`snapshot.rs`), the restore contenders with the data check
-//! (`restore.rs`), `status` and the hook (`status.rs`); the child processes they run
+//! (`restore.rs`), the prediction (`predict.rs`), `status` and the hook (`status.rs`); the child processes they run
 //! (`process.rs`), their peak RSS (`rss.rs`) and the databases they create (`databases.rs`).
 
 mod databases;
+mod predict;
 mod process;
 mod report;
 mod restore;
@@ -181,6 +183,7 @@ async fn run_inner(
     let migrations_dir = project.join("prisma/migrations");
     generate::write_migrations(&migrations_dir)?;
     write_project(&project)?;
+    let predict_project = predict::write_predict_project(&dir)?;
 
     progress.step(&format!(
         "generating the database at scale {}",
@@ -214,6 +217,7 @@ async fn run_inner(
         names::RESTORE,
         names::PG_RESTORE,
         names::PG_RESTORE_DT,
+        names::PREDICT,
     ]
     .into_iter()
     .map(|n| (n, Samples::default()))
@@ -224,6 +228,7 @@ async fn run_inner(
         let round = Round { index, runs };
         let snapshot_id = snapshot::round(&setup, round, &mut samples).await?;
         restore::round(&setup, round, &snapshot_id, databases, &mut samples).await?;
+        predict::round(&setup, round, &predict_project, &snapshot_id, &mut samples)?;
     }
 
     progress.step(&format!(

@@ -19,6 +19,8 @@ pub mod targets {
     pub const STATUS_MS: f64 = 50.0;
     /// `pre-migrate --hook pre-push` with nothing pending, milliseconds.
     pub const HOOK_MS: f64 = 500.0;
+    /// `predict` of one pending migration ≤ this × `pg_restore --data-only` wall (issue 16).
+    pub const PREDICT_WALL: f64 = 1.0;
 }
 
 /// Median, minimum and maximum of one measure over the rounds.
@@ -127,6 +129,8 @@ pub mod names {
     pub const STATUS: &str = "status (600 migrations)";
     /// Our hook.
     pub const HOOK: &str = "pre-migrate --hook pre-push (nothing pending)";
+    /// Our prediction of one pending migration from the round's snapshot.
+    pub const PREDICT: &str = "predict (1 pending migration)";
 }
 
 /// The ratios of the issue's targets, from the figures present.
@@ -166,6 +170,11 @@ pub fn ratios(figures: &[Figure]) -> Vec<Ratio> {
         "restore wall / pg_restore --data-only wall",
         over(wall(names::RESTORE), wall(names::PG_RESTORE)),
         targets::RESTORE_WALL,
+    );
+    push(
+        "predict wall / pg_restore --data-only wall",
+        over(wall(names::PREDICT), wall(names::PG_RESTORE)),
+        targets::PREDICT_WALL,
     );
     push(
         "snapshot peak RSS, MiB (max)",
