@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::support::project::Run;
-use crate::support::s3::{TestBucket, assert_no_secret, assert_no_secret_in_files};
+use crate::support::s3::{TestBucket, assert_no_secret_in_files};
 use crate::support::{TempProject, TestDb};
 
 mod push;
@@ -50,12 +50,7 @@ impl Setup {
     /// Runs the binary with the database and the bucket's AWS variables; no stream may hold
     /// the secret key.
     fn run_in(&self, project: &TempProject, args: &[&str]) -> Run {
-        let mut env = self.bucket.env();
-        env.push(("DATABASE_URL", self.db.url()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let run = project.xtask_with_env(args, &env);
-        assert_no_secret(&run);
-        run
+        self.bucket.run(project, &self.db.url(), args)
     }
 
     fn run(&self, args: &[&str]) -> Run {

@@ -37,12 +37,7 @@ impl Setup {
     /// Runs the binary in `project` with the database and the bucket's AWS variables set, and
     /// checks that the secret key appears in neither stream.
     fn run_in(&self, project: &TempProject, args: &[&str]) -> Run {
-        let mut env = self.bucket.env();
-        env.push(("DATABASE_URL", self.db.url()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let run = project.xtask_with_env(args, &env);
-        assert_no_secret(&run);
-        run
+        self.bucket.run(project, &self.db.url(), args)
     }
 
     /// [`Setup::run_in`] the setup's own project.

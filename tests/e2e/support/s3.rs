@@ -137,6 +137,22 @@ impl TestBucket {
         format!("s3://{}/{prefix}", self.name)
     }
 
+    /// Runs the binary in `project` against `database_url` with this bucket's AWS variables
+    /// set, and checks that the secret key appears in neither stream.
+    pub fn run(
+        &self,
+        project: &crate::support::TempProject,
+        database_url: &str,
+        args: &[&str],
+    ) -> crate::support::project::Run {
+        let mut env = self.env();
+        env.push(("DATABASE_URL", database_url.to_string()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let run = project.xtask_with_env(args, &env);
+        assert_no_secret(&run);
+        run
+    }
+
     /// The variables a run of the binary reaches this server with.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
