@@ -199,3 +199,14 @@ async fn a_snapshot_id_predicts_from_that_snapshot() {
     assert_eq!(table(p, "Legacy")["rows_lost"], 3);
     assert_eq!(project.snapshots().len(), 1, "no other snapshot is taken");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_snapshot_id_is_a_clear_error_and_takes_nothing() {
+    let (project, db) = seeded().await;
+    let run = project.xtask(&db, &["predict", "2020-01-01T00-00-00Z-nope"]);
+    run.assert_code(1);
+    let stderr = run.stderr();
+    assert!(stderr.contains("2020-01-01T00-00-00Z-nope"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(project.snapshots().is_empty(), "no snapshot is taken");
+}
