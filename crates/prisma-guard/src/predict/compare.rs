@@ -2,11 +2,11 @@
 //! primary key, in SQL: per table one pass over the copy joined to the table (rows lost, values
 //! changed, dropped, carried, enum values held) and one for the rows added.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sqlx::{PgConnection, Row};
 
-use super::copy::{State, literal};
+use super::copy::{State, Touched, literal};
 use super::model::{ColumnChange, ColumnChangeKind, TableChange};
 use crate::catalog::Table;
 use crate::error::QueryError;
@@ -20,8 +20,9 @@ pub(super) struct Comparison<'a> {
     pub before: &'a State,
     /// The catalog after.
     pub after: &'a State,
-    /// The tables copied into `copies`.
-    pub copied: &'a BTreeSet<String>,
+    /// The tables copied into `copies`; `before` and `after` are narrowed to the columns
+    /// copied ([`super::copy::narrowed`]).
+    pub copied: &'a Touched,
     /// Rows before of the tables not copied.
     pub counts: &'a BTreeMap<String, u64>,
 }
@@ -44,7 +45,7 @@ impl Comparison<'_> {
         let mut changes = Vec::new();
         for table in &self.before.tables {
             let change = match (
-                self.copied.contains(&table.name),
+                self.copied.contains_key(&table.name),
                 self.after.table(&table.name),
             ) {
                 (false, after) => self.counted(conn, table, after).await?,

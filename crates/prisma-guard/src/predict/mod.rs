@@ -6,14 +6,17 @@
 //! 1. the snapshot's state is rebuilt ([`replay::rebuild`]) and brought forward through the
 //!    migrations the target applied since the snapshot (when it is older than the target);
 //! 2. the tables a pending migration may touch are copied, as text, into the schema
-//!    [`BEFORE_SCHEMA`] (`copy`); the whole set once more into [`START_SCHEMA`] at the start;
+//!    [`BEFORE_SCHEMA`] (`copy`): wholly those it names, only the key and foreign-key columns of
+//!    those reached through foreign keys; the whole set once into [`START_SCHEMA`] at the start
+//!    (the first migration's before-state);
 //! 3. the migration runs with the built-in deploy, statements split as the project's Prisma
 //!    version splits them, and the copies are compared with the result in SQL (`compare`): rows
 //!    lost and added, columns dropped, retyped or rewritten, enum values removed, renames written
 //!    as DROP + ADD — each finding naming the migration;
 //! 4. a migration that fails stops the prediction: PostgreSQL's message and the rows that make it
 //!    fail, counted (`failure`);
-//! 5. the start copies are compared with the end state: the [`Prediction::tables`].
+//! 5. the start copies are compared with the end state: the [`Prediction::tables`] (with one
+//!    pending migration that applied, its own comparison is that).
 //!
 //! No row is read into Rust: copies and comparisons are set-based statements in the scratch
 //! database. [`gate`] decides whether `pre-migrate` predicts at all (size limit, role).
@@ -169,17 +172,19 @@ async fn predict_in(
     let start_counts = copy::row_counts(&mut conn, &start.tables, &all_touched).await?;
 
     let mut prediction = Prediction::default();
+    // The one migration's comparison, when there is only one: the same as start against end.
+    let mut only_step = None;
     for (index, migration) in pending.iter().enumerate() {
         let before = copy::State::read(&mut conn, schema).await?;
-        let touched = copy::touched(&before.tables, migration);
         // The start copies are the first migration's before-state: not copied twice.
-        let copies = match index {
-            0 => START_SCHEMA,
-            _ => BEFORE_SCHEMA,
+        let (copies, touched) = match index {
+            0 => (START_SCHEMA, all_touched.clone()),
+            _ => {
+                let touched = copy::touched(&before.tables, migration);
+                copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
+                (BEFORE_SCHEMA, touched)
+            }
         };
-        if index > 0 {
-            copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
-        }
         let counts = copy::row_counts(&mut conn, &before.tables, &touched).await?;
         let one = std::slice::from_ref(migration);
         match migrations::deploy(&mut conn, schema, one, deploy).await {
@@ -187,8 +192,8 @@ async fn predict_in(
                 let after = copy::State::read(&mut conn, schema).await?;
                 let step = compare::Comparison {
                     copies,
-                    before: &before,
-                    after: &after,
+                    before: &copy::narrowed(&before, &touched),
+                    after: &copy::narrowed(&after, &touched),
                     copied: &touched,
                     counts: &counts,
                 };
@@ -199,6 +204,9 @@ async fn predict_in(
                 prediction
                     .migrations
                     .push(MigrationOutcome::applied(&migration.name));
+                if pending.len() == 1 {
+                    only_step = Some(changes);
+                }
             }
             Err(DeployError::MigrationFailed { name, message }) => {
                 let offending = failure::offending(&mut conn, schema, migration, &message).await?;
@@ -221,15 +229,20 @@ async fn predict_in(
             .migrations
             .push(MigrationOutcome::not_reached(&skipped.name));
     }
-    let end = copy::State::read(&mut conn, schema).await?;
-    let overall = compare::Comparison {
-        copies: START_SCHEMA,
-        before: &start,
-        after: &end,
-        copied: &all_touched,
-        counts: &start_counts,
+    prediction.tables = match only_step {
+        Some(changes) => changes,
+        None => {
+            let end = copy::State::read(&mut conn, schema).await?;
+            let overall = compare::Comparison {
+                copies: START_SCHEMA,
+                before: &copy::narrowed(&start, &all_touched),
+                after: &copy::narrowed(&end, &all_touched),
+                copied: &all_touched,
+                counts: &start_counts,
+            };
+            overall.tables(&mut conn).await?
+        }
     };
-    prediction.tables = overall.tables(&mut conn).await?;
     Ok(prediction)
 }
 

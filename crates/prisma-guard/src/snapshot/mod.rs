@@ -25,7 +25,7 @@ pub use manifest::{FORMAT_VERSION, Manifest, TableEntry};
 pub use prune::{Policy, PruneError, PruneOutcome, prune};
 pub use sidecar::{GitInfo, MigrationInfo};
 pub use store::{StoredSnapshot, find, latest, leftovers, list, remove_leftovers};
-pub use verify::{VerifyReport, verify};
+pub use verify::{VerifyReport, check_data_files, verify};
 pub use write::{NoProgress, Progress, SnapshotOptions, take, take_if_changed, take_unless};
 
 /// Errors while writing, reading or verifying snapshots.

@@ -113,6 +113,38 @@ pub fn verify(snapshot: &StoredSnapshot) -> VerifyReport {
     report
 }
 
+/// The quick check before a replay, a rollback or a prediction loads `snapshot` into a scratch
+/// database: the manifest's fingerprint, and each data file's size and SHA-256 (one read, no
+/// decompression). Returns the first problem, or `None`.
+///
+/// Not the rows nor the content hash, unlike [`verify`]: the load streams every file through
+/// the same hash (a file changed in between stops it) and checks its row count against the
+/// manifest (`RestoreError::RowCount`), so decompressing here as well only doubled the work.
+pub fn check_data_files(snapshot: &StoredSnapshot) -> Option<Problem> {
+    let manifest = &snapshot.manifest;
+    if super::write::fingerprint(&manifest.tables) != manifest.fingerprint {
+        let text = "the fingerprint differs from the tables listed: a table's name, columns or content sha256 was edited";
+        return Some(problem(
+            Utf8Path::new(super::manifest::MANIFEST_FILE),
+            text.into(),
+        ));
+    }
+    manifest.tables.iter().find_map(|table| {
+        let hashed = open(&snapshot.path.join(&table.file)).and_then(|file| {
+            let mut reader = Hashing::new(file);
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(read_error)?;
+            Ok(reader.finish())
+        });
+        match hashed {
+            Err(e) => Some(problem(&table.file, e)),
+            Ok((_, bytes, sha256)) if bytes != table.bytes || sha256 != table.sha256 => Some(
+                problem(&table.file, "size or sha256 differs from the manifest".into()),
+            ),
+            Ok(_) => None,
+        }
+    })
+}
+
 /// An archive's folders, its size and SHA-256, and each entry's type and place.
 fn check_archive(path: &Utf8Path, archive: &FileArchive, problems: &mut Vec<Problem>) {
     let file = &archive.file;

@@ -83,16 +83,18 @@ pub async fn rebuild(
     })
 }
 
-/// Checks every data file of `snapshot` against its manifest ([`crate::snapshot::verify()`]: size,
-/// SHA-256, rows), on a blocking thread, before a replay or rollback writes anything.
+/// Checks every data file of `snapshot` against its manifest
+/// ([`crate::snapshot::check_data_files`]: the fingerprint, each file's size and SHA-256; the
+/// load then checks each file's rows), on a blocking thread, before a replay or rollback writes
+/// anything.
 ///
 /// Errors: [`RestoreError::Corrupt`] naming the first file that does not match.
 pub async fn verified(snapshot: &StoredSnapshot) -> Result<(), RestoreError> {
     let stored = snapshot.clone();
-    let report = tokio::task::spawn_blocking(move || crate::snapshot::verify(&stored))
+    let problem = tokio::task::spawn_blocking(move || crate::snapshot::check_data_files(&stored))
         .await
-        .expect("verify does not panic");
-    match report.problems.into_iter().next() {
+        .expect("the check does not panic");
+    match problem {
         Some(problem) => Err(RestoreError::Corrupt {
             file: snapshot.path.join(&problem.file),
             problem: problem.problem,
