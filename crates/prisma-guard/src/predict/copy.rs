@@ -21,10 +21,13 @@ pub(super) struct State {
     pub tables: Vec<Table>,
     /// Enum types (as `format_type` prints them) and their labels.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Whether a table of the schema has a trigger or a rule, or the database an event trigger:
+    /// then a statement can change what it does not name, so every table is copied wholly.
+    pub code: bool,
 }
 
 impl State {
-    /// Reads the catalog of `schema` (two catalog queries).
+    /// Reads the catalog of `schema` (three catalog queries).
     pub async fn read(conn: &mut PgConnection, schema: &str) -> Result<State, QueryError> {
         let mut tables = catalog::tables(conn, schema)
             .await
@@ -33,7 +36,26 @@ impl State {
         let enums = catalog::enums(conn, schema)
             .await
             .map_err(QueryError::at("reading the scratch copy's enum types"))?;
-        Ok(State { tables, enums })
+        let code = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                            JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = $1 AND NOT t.tgisinternal)
+                 OR EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+                            JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = $1 AND r.rulename <> '_RETURN')
+                 OR EXISTS (SELECT 1 FROM pg_event_trigger)",
+        )
+        .bind(schema)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(QueryError::at(
+            "reading the scratch copy's triggers and rules",
+        ))?;
+        Ok(State {
+            tables,
+            enums,
+            code,
+        })
     }
 
     /// The table named `name`.
@@ -45,39 +67,45 @@ impl State {
 /// What of one table a migration may change, so what its before-state copy holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Scope {
-    /// Every column: the migration names the table (or runs code whose effects cannot be read
-    /// from names).
+    /// Every column.
     All,
-    /// Only these columns (in no particular order): the table is reached through foreign keys
-    /// alone, so a cascading delete can remove its rows (seen by its key) and `SET NULL`,
-    /// `SET DEFAULT` or `ON UPDATE CASCADE` can rewrite its foreign-key columns; a column
-    /// whose type the migration names (an enum, a domain) can change too. Nothing else of it
-    /// can, so nothing else is copied or compared.
-    Columns(BTreeSet<String>),
+    /// Every column but these, which the migration cannot change (see [`touched`]). Never
+    /// empty: that is [`Scope::All`].
+    Except(BTreeSet<String>),
 }
 
 /// The tables a migration may touch, by name, with what of each is copied.
 pub(super) type Touched = BTreeMap<String, Scope>;
 
-/// The tables `migration` may change: those its SQL names (`"Name"`, or bare when the name is
-/// lower-case), wholly, and, transitively, those with a foreign key to one of them (a cascading
-/// delete or `SET NULL` reaches them), with only their key, foreign-key columns and columns of a
-/// type the SQL names ([`Scope::Columns`]). Every table wholly when the SQL creates a trigger or
-/// function, runs a `DO` block or calls a procedure, whose effects cannot be read from names.
-/// The others are only counted.
-pub(super) fn touched(tables: &[Table], migration: &LocalMigration) -> Touched {
+/// The tables `migration` may change, and which of their columns:
+/// - a table its SQL names (`"Name"`, or bare when the name is lower-case), with its key, its
+///   foreign-key and generated columns, the columns the SQL names (those an `UPDATE … SET`,
+///   `ALTER COLUMN` or `DROP COLUMN` changes) and those of a type the SQL names (an enum, a
+///   domain); its rows are seen by the key, so deletes and inserts count whole;
+/// - transitively, a table with a foreign key to one of them, with the same columns: a
+///   cascading delete removes its rows, and `SET NULL`, `SET DEFAULT` or `ON UPDATE CASCADE`
+///   rewrite only its foreign-key columns.
+///
+/// Every table, wholly, when the SQL creates a trigger, function or rule, runs a `DO` block or
+/// calls a procedure, or when the schema has triggers or rules already ([`State::code`]):
+/// their effects cannot be read from names. The others are only counted.
+pub(super) fn touched(state: &State, migration: &LocalMigration) -> Touched {
+    let tables = &state.tables;
     let script = String::from_utf8_lossy(&migration.script);
     let upper = script.to_uppercase();
-    if ["TRIGGER", "FUNCTION", "PROCEDURE", "DO $", "CALL "]
+    let code = ["TRIGGER", "FUNCTION", "PROCEDURE", "RULE", "DO $", "CALL "]
         .iter()
-        .any(|word| upper.contains(word))
-    {
-        return tables.iter().map(|t| (t.name.clone(), Scope::All)).collect();
+        .any(|word| upper.contains(word));
+    if code || state.code {
+        return tables
+            .iter()
+            .map(|t| (t.name.clone(), Scope::All))
+            .collect();
     }
     let mut touched: Touched = tables
         .iter()
-        .filter(|t| names_table(&script, &t.name))
-        .map(|t| (t.name.clone(), Scope::All))
+        .filter(|t| names_identifier(&script, &t.name))
+        .map(|t| (t.name.clone(), columns_named(t, &script)))
         .collect();
     loop {
         let referencing: Vec<&Table> = tables
@@ -93,36 +121,49 @@ pub(super) fn touched(tables: &[Table], migration: &LocalMigration) -> Touched {
             return touched;
         }
         for table in referencing {
-            touched.insert(table.name.clone(), reached(table, &script));
+            touched.insert(table.name.clone(), columns_named(table, &script));
         }
     }
 }
 
-/// The columns of a table reached through foreign keys that a migration may change: its key,
-/// its foreign-key columns, and the columns whose type the script names.
-fn reached(table: &Table, script: &str) -> Scope {
-    let mut columns: BTreeSet<String> = table.primary_key.iter().cloned().collect();
-    for fk in &table.foreign_keys {
-        columns.extend(fk.columns.iter().cloned());
+/// What of `table` `script` may change: its key, its foreign-key and generated columns, the
+/// columns it names, and those of a type it names; the other columns are left out.
+fn columns_named(table: &Table, script: &str) -> Scope {
+    let kept = |column: &crate::catalog::Column| {
+        let type_name = column.data_type.trim_end_matches("[]").trim_matches('"');
+        column.generated
+            || table.primary_key.contains(&column.name)
+            || table
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.contains(&column.name))
+            || names_identifier(script, &column.name)
+            || names_identifier(script, type_name)
+    };
+    let left_out: BTreeSet<String> = table
+        .columns
+        .iter()
+        .filter(|c| !kept(c))
+        .map(|c| c.name.clone())
+        .collect();
+    match left_out.is_empty() {
+        true => Scope::All,
+        false => Scope::Except(left_out),
     }
-    for column in &table.columns {
-        let name = column.data_type.trim_end_matches("[]").trim_matches('"');
-        if names_table(script, name) {
-            columns.insert(column.name.clone());
-        }
-    }
-    Scope::Columns(columns)
 }
 
-/// [`touched`] by any of `migrations`: a table copied wholly by one is copied wholly.
-pub(super) fn touched_by_all(tables: &[Table], migrations: &[LocalMigration]) -> Touched {
+/// [`touched`] by any of `migrations`: a column copied for one is copied.
+pub(super) fn touched_by_all(state: &State, migrations: &[LocalMigration]) -> Touched {
     let mut all = Touched::new();
-    for (name, scope) in migrations.iter().flat_map(|m| touched(tables, m)) {
+    for (name, scope) in migrations.iter().flat_map(|m| touched(state, m)) {
         let merged = match (all.remove(&name), scope) {
             (None, scope) => scope,
-            (Some(Scope::Columns(mut a)), Scope::Columns(b)) => {
-                a.extend(b);
-                Scope::Columns(a)
+            (Some(Scope::Except(a)), Scope::Except(b)) => {
+                let both: BTreeSet<String> = a.intersection(&b).cloned().collect();
+                match both.is_empty() {
+                    true => Scope::All,
+                    false => Scope::Except(both),
+                }
             }
             _ => Scope::All,
         };
@@ -131,19 +172,22 @@ pub(super) fn touched_by_all(tables: &[Table], migrations: &[LocalMigration]) ->
     all
 }
 
-/// `state` with each table of `touched` that is copied in part narrowed to the columns copied,
-/// so a comparison looks at those alone (the others were shown unchangeable by [`touched`]).
+/// `state` without the columns `touched` leaves out of the copies, so a comparison looks at the
+/// others alone (those were shown unchangeable by [`touched`]). Columns a migration adds stay.
 pub(super) fn narrowed(state: &State, touched: &Touched) -> State {
     let mut state = state.clone();
     for table in &mut state.tables {
-        if let Some(Scope::Columns(columns)) = touched.get(&table.name) {
-            table.columns.retain(|c| columns.contains(&c.name));
+        if let Some(Scope::Except(left_out)) = touched.get(&table.name) {
+            table.columns.retain(|c| !left_out.contains(&c.name));
         }
     }
     state
 }
 
-fn names_table(script: &str, name: &str) -> bool {
+/// Whether `script` names the identifier `name`: quoted, or bare as a whole word when `name` is
+/// lower-case (PostgreSQL folds unquoted names to lower case). Text in comments and strings
+/// counts too, which only copies more.
+fn names_identifier(script: &str, name: &str) -> bool {
     if script.contains(&format!("\"{name}\"")) {
         return true;
     }
@@ -181,7 +225,7 @@ pub(super) async fn copy_tables(
             .iter()
             .filter(|c| match scope {
                 Scope::All => true,
-                Scope::Columns(columns) => columns.contains(&c.name),
+                Scope::Except(left_out) => !left_out.contains(&c.name),
             })
             .map(|c| format!("{0}::text AS {0}", quote_ident(&c.name)))
             .collect::<Vec<_>>()
@@ -278,14 +322,26 @@ mod tests {
         }
     }
 
-    fn columns(names: &[&str]) -> Scope {
-        Scope::Columns(names.iter().map(|n| (*n).to_string()).collect())
+    fn except(names: &[&str]) -> Scope {
+        Scope::Except(names.iter().map(|n| (*n).to_string()).collect())
+    }
+
+    fn state(tables: &[Table], code: bool) -> State {
+        State {
+            tables: tables.to_vec(),
+            enums: BTreeMap::new(),
+            code,
+        }
     }
 
     #[test]
-    fn a_named_table_is_copied_wholly_a_reached_one_by_key_foreign_keys_and_named_types() {
+    fn a_touched_table_is_copied_by_its_key_foreign_keys_and_the_columns_and_types_named() {
         let tables = [
-            table("User", &[("id", "text"), ("name", "text")], &[]),
+            table(
+                "User",
+                &[("id", "text"), ("name", "text"), ("bio", "text")],
+                &[],
+            ),
             table(
                 "Post",
                 &[("id", "text"), ("authorId", "text"), ("content", "text")],
@@ -304,53 +360,53 @@ mod tests {
             table("Tag", &[("id", "text"), ("label", "text")], &[]),
         ];
         let sql = "ALTER TABLE \"User\" DROP COLUMN \"name\";\nALTER TYPE \"Status\" RENAME VALUE 'A' TO 'B';";
-        let touched = touched(&tables, &migration(sql));
-        assert_eq!(touched.get("User"), Some(&Scope::All));
-        assert_eq!(touched.get("Post"), Some(&columns(&["id", "authorId"])));
-        assert_eq!(
-            touched.get("Comment"),
-            Some(&columns(&["id", "postId", "status"]))
-        );
+        let plain = state(&tables, false);
+        let touched = touched(&plain, &migration(sql));
+        assert_eq!(touched.get("User"), Some(&except(&["bio"])));
+        assert_eq!(touched.get("Post"), Some(&except(&["content"])));
+        assert_eq!(touched.get("Comment"), Some(&except(&["body"])));
         assert_eq!(touched.get("Tag"), None);
 
-        // Code whose effects cannot be read from names: every table, wholly.
-        let trigger = "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;";
-        let all = super::touched(&tables, &migration(trigger));
-        assert!(all.values().all(|scope| *scope == Scope::All));
-        assert_eq!(all.len(), 4);
+        // Code whose effects cannot be read from names, in the SQL or in the schema already:
+        // every table, wholly.
+        let trigger =
+            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;";
+        for all in [
+            super::touched(&plain, &migration(trigger)),
+            super::touched(&state(&tables, true), &migration(sql)),
+        ] {
+            assert_eq!(all.len(), 4);
+            assert!(all.values().all(|scope| *scope == Scope::All));
+        }
 
-        // Across migrations, a table copied wholly by one stays whole; parts are joined.
-        let both = touched_by_all(
-            &tables,
-            &[migration(sql), migration("DROP TABLE \"Post\";")],
-        );
-        assert_eq!(both.get("Post"), Some(&Scope::All));
-        assert_eq!(both.get("Comment"), Some(&columns(&["id", "postId", "status"])));
+        // Across migrations, a column copied for one is copied.
+        let update = migration("UPDATE \"Post\" SET \"content\" = '';");
+        let joined = touched_by_all(&plain, &[migration(sql), update.clone()]);
+        assert_eq!(joined.get("Post"), Some(&Scope::All));
+        assert_eq!(joined.get("Comment"), Some(&except(&["body"])));
+        let whole = touched_by_all(&plain, &[migration(sql), migration(trigger)]);
+        assert_eq!(whole.get("Comment"), Some(&Scope::All));
 
         // A comparison sees the columns copied only.
-        let state = State {
-            tables: tables.to_vec(),
-            enums: BTreeMap::new(),
-        };
-        let narrowed = narrowed(&state, &touched);
+        let narrowed = narrowed(&plain, &touched);
         let names = |t: &str| -> Vec<String> {
             let table = narrowed.table(t).expect("table");
             table.columns.iter().map(|c| c.name.clone()).collect()
         };
-        assert_eq!(names("Post"), ["id", "authorId"]);
         assert_eq!(names("User"), ["id", "name"]);
+        assert_eq!(names("Post"), ["id", "authorId"]);
         assert_eq!(names("Tag"), ["id", "label"]);
     }
 
     #[test]
-    fn a_table_is_named_quoted_or_bare_in_lower_case() {
+    fn a_name_is_found_quoted_or_bare_in_lower_case() {
         let sql = "ALTER TABLE \"User\" DROP COLUMN \"name\";\nDROP TABLE page_view;";
-        assert!(names_table(sql, "User"));
-        assert!(names_table(sql, "page_view"));
-        assert!(!names_table(sql, "Post"));
-        assert!(!names_table(sql, "page"));
-        assert!(!names_table(sql, "view"));
+        assert!(names_identifier(sql, "User"));
+        assert!(names_identifier(sql, "page_view"));
+        assert!(!names_identifier(sql, "Post"));
+        assert!(!names_identifier(sql, "page"));
+        assert!(!names_identifier(sql, "view"));
         // `name` is a column here, but a table of that name may be touched: it counts.
-        assert!(names_table(sql, "name"));
+        assert!(names_identifier(sql, "name"));
     }
 }

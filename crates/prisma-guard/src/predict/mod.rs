@@ -49,6 +49,9 @@ pub const BEFORE_SCHEMA: &str = "prisma_guard_before";
 /// The scratch database's schema holding the copies taken before the first pending migration.
 pub const START_SCHEMA: &str = "prisma_guard_start";
 
+/// `work_mem` of the scratch connection, for the comparisons' joins.
+const COMPARE_WORK_MEM: &str = "256MB";
+
 /// Errors from [`predict`].
 #[derive(Debug, thiserror::Error)]
 pub enum PredictError {
@@ -157,6 +160,13 @@ async fn predict_in(
     let url = scratch.url();
     let schema = url.schema();
     let mut conn = url.connect().await.map_err(RestoreError::from)?;
+    // The comparisons join whole tables: sorted and hashed in memory up to this, per node, on
+    // the scratch database's connection only (PostgreSQL's default of 4 MB spills to disk).
+    sqlx::query("SELECT set_config('work_mem', $1, false)")
+        .bind(COMPARE_WORK_MEM)
+        .execute(&mut conn)
+        .await
+        .map_err(QueryError::at("raising work_mem for the comparisons"))?;
     let deploy = DeployOptions {
         statements,
         ..DeployOptions::default()
@@ -167,7 +177,7 @@ async fn predict_in(
         .map_err(|e| replay_failed(e, "brought forward"))?;
 
     let start = copy::State::read(&mut conn, schema).await?;
-    let all_touched = copy::touched_by_all(&start.tables, pending);
+    let all_touched = copy::touched_by_all(&start, pending);
     copy::copy_tables(&mut conn, START_SCHEMA, &start.tables, &all_touched).await?;
     let start_counts = copy::row_counts(&mut conn, &start.tables, &all_touched).await?;
 
@@ -180,7 +190,7 @@ async fn predict_in(
         let (copies, touched) = match index {
             0 => (START_SCHEMA, all_touched.clone()),
             _ => {
-                let touched = copy::touched(&before.tables, migration);
+                let touched = copy::touched(&before, migration);
                 copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
                 (BEFORE_SCHEMA, touched)
             }

@@ -137,9 +137,12 @@ pub fn check_data_files(snapshot: &StoredSnapshot) -> Option<Problem> {
         });
         match hashed {
             Err(e) => Some(problem(&table.file, e)),
-            Ok((_, bytes, sha256)) if bytes != table.bytes || sha256 != table.sha256 => Some(
-                problem(&table.file, "size or sha256 differs from the manifest".into()),
-            ),
+            Ok((_, bytes, sha256)) if bytes != table.bytes || sha256 != table.sha256 => {
+                Some(problem(
+                    &table.file,
+                    "size or sha256 differs from the manifest".into(),
+                ))
+            }
             Ok(_) => None,
         }
     })
