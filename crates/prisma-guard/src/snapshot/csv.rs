@@ -16,19 +16,25 @@ pub struct RowCounter {
 }
 
 impl RowCounter {
-    /// Feeds the next chunk.
-    pub fn feed(&mut self, chunk: &[u8]) {
+    /// Feeds the next chunk. Jumps from quote to quote (and, outside quotes, newline) with
+    /// `memchr`, so a chunk costs about one vectorised scan, not a branch per byte.
+    pub fn feed(&mut self, mut chunk: &[u8]) {
         // Fast path: a chunk without quotes only needs its newlines counted.
-        if !self.in_quotes && !chunk.contains(&b'"') {
-            self.lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        if !self.in_quotes && memchr::memchr(b'"', chunk).is_none() {
+            self.lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
             return;
         }
-        for &byte in chunk {
-            match byte {
+        loop {
+            let found = match self.in_quotes {
+                true => memchr::memchr(b'"', chunk),
+                false => memchr::memchr2(b'"', b'\n', chunk),
+            };
+            let Some(at) = found else { return };
+            match chunk[at] {
                 b'"' => self.in_quotes = !self.in_quotes,
-                b'\n' if !self.in_quotes => self.lines += 1,
-                _ => {}
+                _ => self.lines += 1,
             }
+            chunk = &chunk[at + 1..];
         }
     }
 
@@ -96,6 +102,41 @@ mod tests {
             counter.feed(&csv[..split]);
             counter.feed(&csv[split..]);
             assert_eq!(counter.rows(), 3, "split at {split}");
+        }
+    }
+
+    /// The byte-by-byte count the fast one must equal.
+    fn naive(csv: &[u8]) -> u64 {
+        let (mut in_quotes, mut lines) = (false, 0u64);
+        for &byte in csv {
+            match byte {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' if !in_quotes => lines += 1,
+                _ => {}
+            }
+        }
+        lines.saturating_sub(1)
+    }
+
+    #[test]
+    fn counts_as_the_byte_by_byte_rule_in_any_chunks() {
+        let mut csv = b"id,payload,body\n".to_vec();
+        for i in 0..200u32 {
+            let row = match i % 4 {
+                0 => format!("{i},\"{{\"\"k\"\": {i}}}\",plain\n"),
+                1 => format!("{i},,\"two\nlines \"\"quoted\"\"\"\n"),
+                2 => format!("{i},x,y\n"),
+                _ => format!("{i},\"\",\"\"\"\"\n"),
+            };
+            csv.extend_from_slice(row.as_bytes());
+        }
+        assert_eq!(naive(&csv), 200);
+        for size in [1, 2, 3, 7, 64, 1000, csv.len()] {
+            let mut counter = RowCounter::default();
+            for chunk in csv.chunks(size) {
+                counter.feed(chunk);
+            }
+            assert_eq!(counter.rows(), 200, "chunks of {size}");
         }
     }
 

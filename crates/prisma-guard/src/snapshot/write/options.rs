@@ -34,7 +34,8 @@ pub struct SnapshotOptions {
 }
 
 impl SnapshotOptions {
-    /// Defaults: all tables, 2 connections, zstd level 3, no files, not kept forever.
+    /// Defaults: all tables, 2 connections, zstd level 2 (as small as level 3 on COPY CSV, measured
+    /// in BENCHMARKS.md, for about a third less CPU), no files, not kept forever.
     pub fn new(reason: &str, project_root: &Utf8Path) -> SnapshotOptions {
         SnapshotOptions {
             reason: reason.to_string(),
@@ -44,7 +45,7 @@ impl SnapshotOptions {
             exclude: Vec::new(),
             command: String::new(),
             jobs: 2,
-            zstd_level: 3,
+            zstd_level: 2,
             files: BTreeMap::new(),
             project_root: project_root.to_owned(),
             git: None,
