@@ -226,3 +226,45 @@ async fn ctrl_c_during_a_replay_drops_the_scratch_database() {
     assert!(s.project.leftovers().is_empty());
     s.assert_empty().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_replay_restores_exactly_and_leaves_nothing_behind() {
+    let s = Scenario::new().await;
+    let args = [
+        "restore",
+        &s.id,
+        "--strategy",
+        "replay",
+        "--yes",
+        "--no-safety-snapshot",
+        "--json",
+    ];
+    // Into the empty tables (rows copied straight from the scratch database), then again into
+    // the full ones (merge: every row staged from the scratch database, none inserted twice).
+    for (pass, inserted) in [("empty", None), ("full", Some(0))] {
+        let (run, pid) = run_with_pid(&s.project, &s.db, &args);
+        run.assert_code(0);
+        let report = run.json();
+        assert_eq!(report["strategy"]["used"], "replay", "{pass}: {report:#}");
+        if let Some(inserted) = inserted {
+            assert_eq!(report["totals"]["inserted"], inserted, "{pass}: {report:#}");
+        }
+        for table in SEEDED {
+            assert_eq!(
+                s.difference(table).await,
+                (0, 0),
+                "{pass}: {table} is exactly the in-place migrated data"
+            );
+        }
+        assert_eq!(
+            scratch_databases(&s.db, pid).await,
+            0,
+            "{pass}: the scratch database is gone"
+        );
+        assert!(
+            s.project.leftovers().is_empty(),
+            "{pass}: no hidden folder left: {:?}",
+            s.project.leftovers()
+        );
+    }
+}
