@@ -280,22 +280,22 @@ async fn kill_9_of_a_replay_leaves_what_the_next_prune_and_restore_remove() {
     project.seeded(&db).await;
     project.xtask(&db, &["snapshot"]).assert_code(0);
     let id = project.snapshots()[0].manifest.id.clone();
-    // Replayed after the fixture's: a large table, so that the replay's own snapshot of the
-    // scratch database takes a few seconds.
+    // Replayed after the fixture's: a large table with a key, so that streaming its rows from
+    // the scratch database into the target (all conflicts there) takes a few seconds.
     project.add_migration(
         "20240701000000_big",
-        "CREATE TABLE \"Big\" AS SELECT g AS id, repeat(md5(g::text), 8) AS pad \
-         FROM generate_series(1, 400000) g;",
+        "CREATE TABLE \"Big\" (id INTEGER PRIMARY KEY, pad TEXT NOT NULL); \
+         INSERT INTO \"Big\" SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g;",
     );
     db.deploy(&project.migrations(), 8).await;
     let role = OwnRole::new(&db).await;
 
     let child = spawn(&project, &role.url, &["restore", &id, "--yes"]);
     let pid = child.id();
-    wait_for("the replay to snapshot the scratch database", || {
-        hidden(&project, ".replay-")
-            .iter()
-            .any(|folder| writing_data(&project.backups_dir().join(folder)))
+    // The hidden folder appears once the scratch database is migrated, as the restore begins
+    // to stream from it.
+    wait_for("the replay to migrate the scratch database", || {
+        !hidden(&project, ".replay-").is_empty()
     })
     .await;
     kill(&child, "-9");

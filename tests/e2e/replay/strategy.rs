@@ -226,3 +226,94 @@ async fn ctrl_c_during_a_replay_drops_the_scratch_database() {
     assert!(s.project.leftovers().is_empty());
     s.assert_empty().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_replay_restores_exactly_and_leaves_nothing_behind() {
+    let s = Scenario::new().await;
+    let args = [
+        "restore",
+        &s.id,
+        "--strategy",
+        "replay",
+        "--yes",
+        "--no-safety-snapshot",
+        "--json",
+    ];
+    // Into the empty tables (rows copied straight from the scratch database), then again into
+    // the full ones (merge: every row staged from the scratch database, none inserted twice).
+    for (pass, inserted) in [("empty", None), ("full", Some(0))] {
+        let (run, pid) = run_with_pid(&s.project, &s.db, &args);
+        run.assert_code(0);
+        let report = run.json();
+        assert_eq!(report["strategy"]["used"], "replay", "{pass}: {report:#}");
+        if let Some(inserted) = inserted {
+            assert_eq!(report["totals"]["inserted"], inserted, "{pass}: {report:#}");
+        }
+        for table in SEEDED {
+            assert_eq!(
+                s.difference(table).await,
+                (0, 0),
+                "{pass}: {table} is exactly the in-place migrated data"
+            );
+        }
+        assert_eq!(
+            scratch_databases(&s.db, pid).await,
+            0,
+            "{pass}: the scratch database is gone"
+        );
+        assert!(
+            s.project.leftovers().is_empty(),
+            "{pass}: no hidden folder left: {:?}",
+            s.project.leftovers()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_streaming_from_the_scratch_database_drops_it() {
+    let s = Scenario::new().await;
+    // A large keyed table the target already holds: its rows are streamed from the scratch
+    // database into staging for a few seconds (all conflicts).
+    s.project.add_migration(
+        "20240701000000_big",
+        "CREATE TABLE \"Big\" (id INTEGER PRIMARY KEY, pad TEXT NOT NULL); \
+         INSERT INTO \"Big\" SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g;",
+    );
+    s.db.deploy(&s.project.migrations(), 8).await;
+
+    let child = spawn(&s.project, &s.db, &["restore", &s.id, "--yes"]);
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The hidden folder appears once the scratch database is migrated, as the streaming begins.
+    while s.project.leftovers().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the replay did not finish migrating"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        scratch_databases(&s.db, pid).await,
+        1,
+        "it streams from one"
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+    assert_eq!(
+        scratch_databases(&s.db, pid).await,
+        0,
+        "the scratch database is gone"
+    );
+    assert!(
+        s.project.leftovers().is_empty(),
+        "{:?}",
+        s.project.leftovers()
+    );
+    s.assert_empty().await;
+}

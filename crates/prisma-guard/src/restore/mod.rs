@@ -93,7 +93,8 @@ pub struct PrepareOptions {
     pub strategy: Strategy,
     /// The migrations folder (`prisma/migrations`).
     pub migrations_dir: Utf8PathBuf,
-    /// The snapshot store: a replay writes its carried-forward snapshot in a hidden folder there.
+    /// The snapshot store: a replay keeps the upload archives of its carried-forward snapshot in
+    /// a hidden folder there.
     pub store: Utf8PathBuf,
     /// How a replay runs each migration file, as the app's Prisma does
     /// ([`crate::project::Project::migration_statements`]).
@@ -210,15 +211,8 @@ async fn choose(
         }
         (_, Ok(plan)) => plan,
     };
-    let replayed = match replay::replay(
-        url,
-        snapshot,
-        &plan,
-        &options.store,
-        &options.migrations_dir,
-        options.statements,
-    )
-    .await
+    let replayed = match replay::replay(url, snapshot, &plan, &options.store, options.statements)
+        .await
     {
         Err(RestoreError::ReplayFailed { migration, message })
             if options.strategy == Strategy::Auto =>
@@ -286,7 +280,12 @@ pub async fn run(
     refuse_missing(&prepared.plan)?;
     let started = std::time::Instant::now();
     let source = prepared.source();
-    execute::check_files_async(&source.path, &prepared.plan, &options.project_root).await?;
+    // A streamed replay's tables have no files: their rows are counted as they load.
+    let mut checked = std::borrow::Cow::Borrowed(&prepared.plan);
+    if prepared.replayed.is_some() {
+        checked.to_mut().tables.clear();
+    }
+    execute::check_files_async(&source.path, &checked, &options.project_root).await?;
     execute::check_buckets(&source.path, &prepared.plan).await?;
     let touches = !prepared.plan.tables.is_empty() || !bucket_backup(&prepared.plan).is_empty();
     let safety = if options.safety_snapshot && !options.dry_run && touches {

@@ -2,7 +2,8 @@
 //! contender runs once, interleaved (A B C … A B C …, the order reversed on every other round so
 //! that neither side always runs on a warm cache), then `status` and the pre-push hook over a
 //! folder of 600 migrations. Each round also times `predict` of one pending migration from its
-//! snapshot.
+//! snapshot, a restore with `--strategy replay` through later migrations and a `rollback` from
+//! ahead of the snapshot, each beside the `pg_restore` it is measured against.
 //!
 //! Our own commands run as child processes of `exe` (this tool's binary, built with
 //! optimizations), exactly as a user runs them; `pg_dump`/`pg_restore` come from the server's
@@ -13,14 +14,17 @@
 //!
 //! The run's nouns, one file each: the rounds here; the [`report`](BenchReport) they produce;
 //! the snapshot contenders (`snapshot.rs`), the restore contenders with the data check
-//! (`restore.rs`), the prediction (`predict.rs`), `status` and the hook (`status.rs`); the child processes they run
+//! (`restore.rs`), the prediction (`predict.rs`), the replay restore (`replay.rs`), the rollback
+//! (`rollback.rs`), `status` and the hook (`status.rs`); the child processes they run
 //! (`process.rs`), their peak RSS (`rss.rs`) and the databases they create (`databases.rs`).
 
 mod databases;
 mod predict;
 mod process;
+mod replay;
 mod report;
 mod restore;
+mod rollback;
 mod rss;
 mod snapshot;
 mod status;
@@ -218,17 +222,40 @@ async fn run_inner(
         names::PG_RESTORE,
         names::PG_RESTORE_DT,
         names::PREDICT,
+        names::REPLAY,
+        names::PG_RESTORE_MIGRATED,
+        names::ROLLBACK,
+        names::PG_RESTORE_FULL,
     ]
     .into_iter()
     .map(|n| (n, Samples::default()))
     .collect();
 
+    let migrated = replay::prepare(&setup, &dir, databases).await?;
     let runs = options.runs.max(1);
     for index in 0..runs {
         let round = Round { index, runs };
         let snapshot_id = snapshot::round(&setup, round, &mut samples).await?;
         restore::round(&setup, round, &snapshot_id, databases, &mut samples).await?;
         predict::round(&setup, round, &predict_project, &snapshot_id, &mut samples)?;
+        replay::round(
+            &setup,
+            round,
+            &migrated,
+            &snapshot_id,
+            databases,
+            &mut samples,
+        )
+        .await?;
+        rollback::round(
+            &setup,
+            round,
+            &migrated,
+            &snapshot_id,
+            databases,
+            &mut samples,
+        )
+        .await?;
     }
 
     progress.step(&format!(

@@ -21,6 +21,10 @@ pub mod targets {
     pub const HOOK_MS: f64 = 500.0;
     /// `predict` of one pending migration ≤ this × `pg_restore --data-only` wall (issue 16).
     pub const PREDICT_WALL: f64 = 1.0;
+    /// A replay restore ≤ this × `pg_restore --data-only` of the same migrated data (issue 18).
+    pub const REPLAY_WALL: f64 = 1.0;
+    /// `rollback` ≤ this × a full `pg_restore` of the snapshot's database (issue 18).
+    pub const ROLLBACK_WALL: f64 = 1.0;
 }
 
 /// Median, minimum and maximum of one measure over the rounds.
@@ -131,6 +135,14 @@ pub mod names {
     pub const HOOK: &str = "pre-migrate --hook pre-push (nothing pending)";
     /// Our prediction of one pending migration from the round's snapshot.
     pub const PREDICT: &str = "predict (1 pending migration)";
+    /// Our restore with `--strategy replay` through the two later migrations.
+    pub const REPLAY: &str = "restore --strategy replay (ours, 2 later migrations)";
+    /// `pg_restore --data-only` of the source's data carried through those migrations.
+    pub const PG_RESTORE_MIGRATED: &str = "pg_restore --data-only (migrated data)";
+    /// Our rollback of a database two migrations ahead of the snapshot.
+    pub const ROLLBACK: &str = "rollback (ours, 2 migrations undone)";
+    /// A full `pg_restore` (schema and data) of the source into an empty database.
+    pub const PG_RESTORE_FULL: &str = "pg_restore (full, into an empty database)";
 }
 
 /// The ratios of the issue's targets, from the figures present.
@@ -177,6 +189,16 @@ pub fn ratios(figures: &[Figure]) -> Vec<Ratio> {
         targets::PREDICT_WALL,
     );
     push(
+        "replay restore wall / pg_restore --data-only wall (migrated data)",
+        over(wall(names::REPLAY), wall(names::PG_RESTORE_MIGRATED)),
+        targets::REPLAY_WALL,
+    );
+    push(
+        "rollback wall / full pg_restore wall",
+        over(wall(names::ROLLBACK), wall(names::PG_RESTORE_FULL)),
+        targets::ROLLBACK_WALL,
+    );
+    push(
         "snapshot peak RSS, MiB (max)",
         rss(names::SNAPSHOT),
         targets::RSS_MIB,
@@ -184,6 +206,16 @@ pub fn ratios(figures: &[Figure]) -> Vec<Ratio> {
     push(
         "restore peak RSS, MiB (max)",
         rss(names::RESTORE),
+        targets::RSS_MIB,
+    );
+    push(
+        "replay restore peak RSS, MiB (max)",
+        rss(names::REPLAY),
+        targets::RSS_MIB,
+    );
+    push(
+        "rollback peak RSS, MiB (max)",
+        rss(names::ROLLBACK),
         targets::RSS_MIB,
     );
     push(

@@ -99,7 +99,7 @@ pub(super) async fn round(
 }
 
 /// `pg_restore -l dump` without `_prisma_migrations`' data: the target has its own rows.
-fn write_restore_list(
+pub(super) fn write_restore_list(
     options: &BenchOptions,
     dump: &Utf8Path,
     list: &Utf8Path,

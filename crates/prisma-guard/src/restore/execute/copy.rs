@@ -27,6 +27,9 @@ pub(crate) async fn copy_file(
     table: &TablePlan,
     target: &str,
 ) -> Result<u64, RestoreError> {
+    if let Some(source) = super::source::streamed(dir) {
+        return super::source::copy_streamed(conn, &source, table, target).await;
+    }
     let path = dir.join(&table.file);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     let reader_path = path.clone();

@@ -32,6 +32,7 @@ mod objects;
 mod replace;
 mod report;
 mod sequences;
+mod source;
 mod staging;
 mod targets;
 
@@ -44,6 +45,7 @@ pub(crate) use copy::copy_file;
 pub use file_check::{check_files, check_files_async};
 pub use objects::{BucketResult, apply as apply_buckets, check as check_buckets, survey};
 pub use report::{FileResult, KeyCount, RestoreReport, TableResult};
+pub use source::StreamRegistration;
 
 use archives::extract;
 use bulk::{bulk_plan, restore_bulk};

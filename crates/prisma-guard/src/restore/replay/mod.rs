@@ -9,19 +9,24 @@
 //!    inserted become the snapshot's, or go when the snapshot lacks their key), copying
 //!    straight into the tables they left empty ([`rebuild`]);
 //! 3. apply the migrations the target has applied since, in the target's order;
-//! 4. snapshot the scratch database into a hidden folder of the store and drop the scratch
-//!    database; the restore then runs from that snapshot with the unchanged engine.
+//! 4. describe the scratch database's tables in a manifest (columns, keys, exact row counts)
+//!    and register the scratch database as where they are read from: the restore then streams
+//!    each table straight from it (`COPY … TO STDOUT` → `COPY … FROM STDIN`, the same CSV a
+//!    snapshot holds, row counts checked) with the unchanged engine, and the scratch database
+//!    is dropped when the carried-forward snapshot is.
 //!
 //! [`check`] decides whether replay is possible (pure); [`replay`] does steps 1–4;
-//! [`ScratchDatabase`] is dropped at the end, on failure, and when the future is dropped (Ctrl-C).
+//! [`ScratchDatabase`] is dropped at the end, on failure, and when the future is dropped (Ctrl-C):
+//! by [`replay`] on its errors, else with the last clone of its [`Replayed`].
 //! The same [`rebuild`] serves `rollback` (see [`super::rollback`]).
 //!
 //! Here [`replay`] (steps 1–4) and the strategy types; [`check`] is in `history`,
-//! [`ScratchDatabase`] in `scratch`, [`rebuild`] in `rebuild`.
+//! [`ScratchDatabase`] in `scratch`, [`rebuild`] in `rebuild`, step 4's manifest in `stream`.
 
 mod history;
 mod rebuild;
 mod scratch;
+mod stream;
 
 use std::sync::Arc;
 
@@ -39,7 +44,8 @@ use super::RestoreError;
 use crate::database::DatabaseUrl;
 use crate::error::IoError;
 use crate::migrations::{self, DeployError, DeployOptions, LocalMigration};
-use crate::snapshot::{NoProgress, SnapshotOptions, StoredSnapshot};
+use crate::restore::execute::StreamRegistration;
+use crate::snapshot::{Manifest, StoredSnapshot};
 
 /// How a restore carries the snapshot's rows into today's schema (`--strategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -78,34 +84,34 @@ fn replay_error(error: DeployError) -> RestoreError {
     }
 }
 
-/// A snapshot carried forward by a replay: a hidden folder of the store, removed when the last
-/// clone is dropped.
+/// A snapshot carried forward by a replay, its tables streamed from the scratch database the
+/// replay migrated (see [`crate::restore::execute::StreamRegistration`]); the scratch database
+/// and the hidden folder of the store (which holds only the upload archives, hard-linked or
+/// copied) are removed when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct Replayed {
-    /// The carried-forward snapshot (its upload archives are the original's, hard-linked or
-    /// copied).
+    /// The carried-forward snapshot: its manifest describes the scratch database's tables, which
+    /// the restore reads from there; its upload archives are the original's.
     pub snapshot: StoredSnapshot,
     /// Tables the original snapshot did not hold; left out of the carried-forward one.
     pub missing: Vec<String>,
-    _folder: Arc<tempfile::TempDir>,
+    _streamed: Arc<stream::Streamed>,
 }
 
-/// Steps 1–4 of the module documentation: returns the carried-forward snapshot. The target is
-/// only read.
+/// Steps 1–4 of the module documentation: returns the carried-forward snapshot, whose tables
+/// are read from the scratch database while it lives. The target is only read.
 ///
-/// `store` is the snapshot store (the hidden folder goes there); `migrations_dir` is read for
-/// the scratch database's sidecar; `statements` is how each migration file runs. Errors:
-/// [`RestoreError::ReplayFailed`] naming the migration
-/// that failed on the snapshot's data and PostgreSQL's message, [`RestoreError::Corrupt`] before
-/// anything is created, [`RestoreError::Database`] when
-/// the scratch database cannot be created, the restore engine's and snapshot errors. The scratch
-/// database is gone afterwards in every case.
+/// `store` is the snapshot store (the hidden folder goes there); `statements` is how each
+/// migration file runs. Errors: [`RestoreError::ReplayFailed`] naming the migration that failed
+/// on the snapshot's data and PostgreSQL's message, [`RestoreError::Corrupt`] before anything is
+/// created, [`RestoreError::Database`] when the scratch database cannot be created, the restore
+/// engine's errors. On an error the scratch database is gone when this returns; otherwise it
+/// goes with the last clone of the [`Replayed`].
 pub async fn replay(
     target: &DatabaseUrl,
     original: &StoredSnapshot,
     plan: &ReplayPlan,
     store: &Utf8Path,
-    migrations_dir: &Utf8Path,
     statements: migrations::Statements,
 ) -> Result<Replayed, RestoreError> {
     verified(original).await?;
@@ -114,21 +120,47 @@ pub async fn replay(
         statements,
         ..DeployOptions::default()
     };
-    let result = replay_into(&scratch, original, plan, store, migrations_dir, deploy).await;
-    let removed = scratch.remove().await;
-    let replayed = result?;
-    removed?;
-    Ok(replayed)
+    let migrated = replay_into(&scratch, original, plan, deploy).await;
+    let (manifest, missing) = match migrated {
+        Ok(migrated) => migrated,
+        Err(error) => {
+            // The replay's error matters more than one dropping the database.
+            let _ = scratch.remove().await;
+            return Err(error);
+        }
+    };
+    let folder = match hidden_folder(store, original, &manifest.id) {
+        Ok(folder) => folder,
+        Err(error) => {
+            let _ = scratch.remove().await;
+            return Err(error);
+        }
+    };
+    let path =
+        Utf8PathBuf::try_from(folder.path().join(&manifest.id)).expect("inside a UTF-8 store path");
+    let registration = StreamRegistration::new(&path, scratch.url().clone());
+    Ok(Replayed {
+        snapshot: StoredSnapshot {
+            path,
+            manifest,
+            sidecar: None,
+        },
+        missing,
+        _streamed: Arc::new(stream::Streamed {
+            _registration: registration,
+            _scratch: scratch,
+            _folder: folder,
+        }),
+    })
 }
 
+/// Steps 1–3 in the scratch database, then its manifest and the tables left out.
 async fn replay_into(
     scratch: &ScratchDatabase,
     original: &StoredSnapshot,
     plan: &ReplayPlan,
-    store: &Utf8Path,
-    migrations_dir: &Utf8Path,
     deploy: DeployOptions,
-) -> Result<Replayed, RestoreError> {
+) -> Result<(Manifest, Vec<String>), RestoreError> {
     let url = scratch.url();
     let schema = url.schema();
     let mut conn = url.connect().await?;
@@ -142,11 +174,19 @@ async fn replay_into(
     migrations::deploy(&mut conn, schema, &all, deploy)
         .await
         .map_err(replay_error)?;
-    let status = migrations::status(&mut conn, migrations_dir, schema).await?;
-    drop(conn);
+    let manifest = stream::manifest(&mut conn, url, &original.manifest, &rebuilt.missing).await?;
+    Ok((manifest, rebuilt.missing))
+}
 
+/// The hidden folder of the store, `.replay-<pid>-<start>-<random>/<id>/`, holding the original's
+/// upload archives (hard-linked, else copied): a later run removes it if this process dies
+/// first.
+fn hidden_folder(
+    store: &Utf8Path,
+    original: &StoredSnapshot,
+    id: &str,
+) -> Result<tempfile::TempDir, RestoreError> {
     std::fs::create_dir_all(store).map_err(IoError::at("creating", store))?;
-    // `.replay-<pid>-<start>-<random>`: a later run removes it if this process dies first.
     let prefix = format!(
         "{}{}-",
         crate::snapshot::store::REPLAY_PREFIX,
@@ -156,15 +196,8 @@ async fn replay_into(
         .prefix(&prefix)
         .tempdir_in(store)
         .map_err(IoError::at("creating a folder in", store))?;
-    let folder_path =
-        Utf8PathBuf::try_from(folder.path().to_path_buf()).expect("inside a UTF-8 store path");
-    let mut options = SnapshotOptions::new("replay", &folder_path);
-    options.exclude = rebuilt.missing.clone();
-    options.exclude.push(migrations::table::TABLE_NAME.into());
-    options.command = format!("replay of {}", original.manifest.id);
-    let mut manifest =
-        crate::snapshot::take(url, &folder_path, &status, &options, &NoProgress).await?;
-    let path = folder_path.join(&manifest.id);
+    let path = Utf8PathBuf::try_from(folder.path().join(id)).expect("inside a UTF-8 store path");
+    std::fs::create_dir_all(&path).map_err(IoError::at("creating", &path))?;
     let archives = original.manifest.files.iter().map(|a| &a.file);
     for file in archives.chain(original.manifest.buckets.iter().map(|b| &b.file)) {
         let (from, to) = (original.path.join(file), path.join(file));
@@ -175,15 +208,5 @@ async fn replay_into(
             std::fs::copy(&from, &to).map_err(IoError::at("copying", &from))?;
         }
     }
-    manifest.files = original.manifest.files.clone();
-    manifest.buckets = original.manifest.buckets.clone();
-    Ok(Replayed {
-        snapshot: StoredSnapshot {
-            path,
-            manifest,
-            sidecar: None,
-        },
-        missing: rebuilt.missing,
-        _folder: Arc::new(folder),
-    })
+    Ok(folder)
 }

@@ -1,0 +1,76 @@
+//! The rollback contenders of a round (issue 18): `rollback <snapshot>` of a database whose
+//! migrations are ahead of the snapshot (a copy of the migrated data, see `replay.rs`), against a
+//! full `pg_restore` (schema and data) of the source's `pg_dump -Fc` into an empty database. Both
+//! must leave the source's data exactly.
+
+use std::process::Command;
+
+use super::databases::Databases;
+use super::process::{pg_command, run_child, run_ours};
+use super::replay::Migrated;
+use super::{Round, Samples, Setup, names, record};
+use crate::bench::{BenchError, generate};
+
+/// Runs the round's rollback contenders once each (reversed on every other round), checks each
+/// result against the source's digests, records it and drops the database. The rollback runs in
+/// the replay project (whose folder holds the snapshot's migrations and more) on a copy of
+/// `migrated.url`, with `--force` since the snapshot was taken of the source database.
+///
+/// Errors: [`BenchError::Mismatch`] when the data differs; [`BenchError::Command`] when a
+/// program fails; [`BenchError::Connect`], [`BenchError::Database`].
+pub(super) async fn round(
+    setup: &Setup<'_>,
+    round: Round,
+    migrated: &Migrated,
+    snapshot_id: &str,
+    databases: &mut Databases<'_>,
+    samples: &mut [(&str, Samples)],
+) -> Result<(), BenchError> {
+    let mut order = [0, 1];
+    if round.reversed() {
+        order.reverse();
+    }
+    for step in order {
+        let suffix = format!("rollback_{}_{step}", round.index);
+        let (name, target) = if step == 0 {
+            (
+                names::ROLLBACK,
+                databases.create_from(&suffix, &migrated.url).await?,
+            )
+        } else {
+            (names::PG_RESTORE_FULL, databases.create(&suffix).await?)
+        };
+        setup.progress.step(&round.label(name));
+        let run = if step == 0 {
+            let mut command = Command::new(&setup.options.exe);
+            command.args([
+                "--backups-dir",
+                setup.backups.as_str(),
+                "rollback",
+                snapshot_id,
+                "--yes",
+                "--no-safety-snapshot",
+                "--force",
+                "--json",
+            ]);
+            run_ours(command, &migrated.project, &target, "rollback")?
+        } else {
+            let mut command = pg_command(setup.options, "pg_restore", &target);
+            command.arg(migrated.full_dump.as_str());
+            run_child(command, name)?
+        };
+        setup
+            .progress
+            .step(&round.label(&format!("checking the data of {name}")));
+        let actual = generate::digests(&target).await?;
+        if let Some(difference) = generate::first_difference(&setup.expected, &actual) {
+            return Err(BenchError::Mismatch {
+                restorer: name.to_string(),
+                difference,
+            });
+        }
+        record(samples, name, &run);
+        databases.drop_one(&target).await?;
+    }
+    Ok(())
+}
