@@ -32,8 +32,10 @@ enum Command {
     /// --scale, then times side by side, interleaved, --runs times: our snapshot vs
     /// `pg_dump -Fc` and `pg_dump -Fd -j 2` (and the raw COPY read), our restore vs `pg_restore
     /// --data-only` into freshly migrated databases (each checked for identical data), `predict`
-    /// of one pending migration from the round's snapshot, peak RSS, and `status`/the pre-push
-    /// hook over 600 migrations. Prints medians, min/max and the
+    /// of one pending migration from the round's snapshot, `restore --strategy replay` through
+    /// two later migrations vs `pg_restore --data-only` of the migrated data, `rollback` vs a
+    /// full `pg_restore`, peak RSS, and `status`/the pre-push hook over 600 migrations. Prints
+    /// medians, min/max and the
     /// ratios against the targets. Run it from a release build:
     /// `cargo run --release -p xtask -- bench`.
     Bench(BenchArgs),
