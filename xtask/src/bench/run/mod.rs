@@ -91,6 +91,32 @@ fn record(samples: &mut [(&str, Samples)], name: &str, run: &ChildRun) {
     }
 }
 
+/// After a restorer ran into `target`: checks that its data is `expected` (row count and md5 per
+/// table), records the run under `name` and drops `target`.
+///
+/// Errors: [`BenchError::Mismatch`] naming the restorer and the first difference; the database
+/// errors of reading the digests and dropping.
+async fn check_and_record(
+    progress: &dyn BenchProgress,
+    round: Round,
+    (name, run): (&str, &ChildRun),
+    target: &DatabaseUrl,
+    expected: &[TableDigest],
+    samples: &mut [(&str, Samples)],
+    databases: &mut Databases<'_>,
+) -> Result<(), BenchError> {
+    progress.step(&round.label(&format!("checking the data of {name}")));
+    let actual = generate::digests(target).await?;
+    if let Some(difference) = generate::first_difference(expected, &actual) {
+        return Err(BenchError::Mismatch {
+            restorer: name.to_string(),
+            difference,
+        });
+    }
+    record(samples, name, run);
+    databases.drop_one(target).await
+}
+
 /// One round: its index (0-based) among `runs`.
 #[derive(Debug, Clone, Copy)]
 struct Round {

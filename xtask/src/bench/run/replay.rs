@@ -16,7 +16,7 @@ use prisma_guard::database::DatabaseUrl;
 use super::databases::Databases;
 use super::process::{pg_command, run_child, run_ours};
 use super::restore::write_restore_list;
-use super::{Round, Samples, Setup, names, record, write_project};
+use super::{Round, Samples, Setup, check_and_record, names, write_project};
 use crate::bench::{BenchError, generate, generate::TableDigest};
 
 /// The migrations the replay project holds beyond the source's, `(folder name, SQL)`: the first
@@ -171,18 +171,17 @@ pub(super) async fn round(
             command.arg(migrated.dump.as_str());
             run_child(command, name)?
         };
-        setup
-            .progress
-            .step(&round.label(&format!("checking the data of {name}")));
-        let actual = generate::digests(&target).await?;
-        if let Some(difference) = generate::first_difference(&migrated.expected, &actual) {
-            return Err(BenchError::Mismatch {
-                restorer: name.to_string(),
-                difference,
-            });
-        }
-        record(samples, name, &run);
-        databases.drop_one(&target).await?;
+        let ran = (name, &run);
+        check_and_record(
+            setup.progress,
+            round,
+            ran,
+            &target,
+            &migrated.expected,
+            samples,
+            databases,
+        )
+        .await?;
     }
     Ok(())
 }

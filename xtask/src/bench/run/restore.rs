@@ -8,7 +8,7 @@ use camino::Utf8Path;
 
 use super::databases::Databases;
 use super::process::{pg_command, run_child, run_ours};
-use super::{BenchOptions, Round, Samples, Setup, names, record};
+use super::{BenchOptions, Round, Samples, Setup, check_and_record, names};
 use crate::bench::{BenchError, generate};
 
 /// Runs the round's restore contenders once each (in reverse order on every other round), each
@@ -84,16 +84,8 @@ pub(super) async fn round(
                 (name, run_child(command, name)?)
             }
         };
-        progress.step(&label(&format!("checking the data of {name}")));
-        let actual = generate::digests(&target).await?;
-        if let Some(difference) = generate::first_difference(expected, &actual) {
-            return Err(BenchError::Mismatch {
-                restorer: name.to_string(),
-                difference,
-            });
-        }
-        record(samples, name, &run);
-        databases.drop_one(&target).await?;
+        let ran = (name, &run);
+        check_and_record(*progress, round, ran, &target, expected, samples, databases).await?;
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use std::process::Command;
 use super::databases::Databases;
 use super::process::{pg_command, run_child, run_ours};
 use super::replay::Migrated;
-use super::{Round, Samples, Setup, names, record};
-use crate::bench::{BenchError, generate};
+use super::{Round, Samples, Setup, check_and_record, names};
+use crate::bench::BenchError;
 
 /// Runs the round's rollback contenders once each (reversed on every other round), checks each
 /// result against the source's digests, records it and drops the database. The rollback runs in
@@ -59,18 +59,17 @@ pub(super) async fn round(
             command.arg(migrated.full_dump.as_str());
             run_child(command, name)?
         };
-        setup
-            .progress
-            .step(&round.label(&format!("checking the data of {name}")));
-        let actual = generate::digests(&target).await?;
-        if let Some(difference) = generate::first_difference(&setup.expected, &actual) {
-            return Err(BenchError::Mismatch {
-                restorer: name.to_string(),
-                difference,
-            });
-        }
-        record(samples, name, &run);
-        databases.drop_one(&target).await?;
+        let ran = (name, &run);
+        check_and_record(
+            setup.progress,
+            round,
+            ran,
+            &target,
+            &setup.expected,
+            samples,
+            databases,
+        )
+        .await?;
     }
     Ok(())
 }

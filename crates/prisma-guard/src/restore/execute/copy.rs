@@ -106,6 +106,11 @@ pub(crate) async fn copy_file(
         .finish()
         .await
         .map_err(table_error(table, "loading its rows"))?;
+    counted(table, loaded)
+}
+
+/// `loaded` when it is the manifest's row count of `table`, else [`RestoreError::RowCount`].
+pub(super) fn counted(table: &TablePlan, loaded: u64) -> Result<u64, RestoreError> {
     if loaded != table.snapshot_rows {
         return Err(RestoreError::RowCount {
             table: table.name.clone(),

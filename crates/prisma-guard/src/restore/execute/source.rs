@@ -140,13 +140,5 @@ pub(crate) async fn copy_streamed(
         .finish()
         .await
         .map_err(table_error(table, "loading its rows"))?;
-    if loaded != table.snapshot_rows {
-        return Err(RestoreError::RowCount {
-            table: table.name.clone(),
-            file: table.file.clone(),
-            loaded,
-            manifest: table.snapshot_rows,
-        });
-    }
-    Ok(loaded)
+    super::copy::counted(table, loaded)
 }
