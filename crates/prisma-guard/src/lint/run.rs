@@ -5,11 +5,17 @@ use squawk_linter::{Linter, LinterSettings};
 use squawk_syntax::SourceFile;
 use squawk_syntax::ast::AstNode;
 
-use super::{Finding, Profile};
+use super::{Finding, Profile, Severity};
+
+/// The rule name of a finding for SQL squawk cannot parse (the name squawk's own CLI uses), so
+/// `-- squawk-ignore syntax-error` above the statement or `-- squawk-ignore-file syntax-error`
+/// silences it.
+pub const SYNTAX_ERROR: &str = "syntax-error";
 
 /// The findings in `sql` (the text of migration `migration`'s migration.sql) under `profile`,
-/// ordered by line, with squawk's ignore comments applied. Statements that do not parse are
-/// skipped by squawk; the rest are still linted (pure).
+/// ordered by line, with squawk's ignore comments applied (pure). SQL squawk cannot parse is one
+/// warning ([`SYNTAX_ERROR`], at its first parse error): squawk skips what it cannot parse, so
+/// the warning says that part went unlinted; the rest is still linted.
 pub fn lint_sql(migration: &str, sql: &str, profile: &Profile) -> Vec<Finding> {
     let parse = SourceFile::parse(sql);
     let mut linter = Linter::from(profile.rules());
@@ -36,7 +42,7 @@ pub fn lint_sql(migration: &str, sql: &str, profile: &Profile) -> Vec<Finding> {
         })
         .collect();
     let lines: Vec<&str> = sql.lines().collect();
-    violations
+    let mut findings: Vec<Finding> = violations
         .into_iter()
         .filter_map(|violation| {
             let severity = profile.severity(violation.code)?;
@@ -57,7 +63,45 @@ pub fn lint_sql(migration: &str, sql: &str, profile: &Profile) -> Vec<Finding> {
                 statement,
             })
         })
-        .collect()
+        .collect();
+    if let Some(error) = parse.errors().first() {
+        let start = usize::from(error.range().start());
+        let statement = statements.iter().find(|s| s.range.contains(&start));
+        let first = statement.map_or_else(|| line_of(sql, start), |s| s.first_line);
+        if !ignored_above(&lines, first, SYNTAX_ERROR) && !ignored_in_file(&lines, SYNTAX_ERROR) {
+            findings.push(Finding {
+                migration: migration.to_string(),
+                rule: SYNTAX_ERROR.into(),
+                severity: Severity::Warning,
+                message: format!(
+                    "squawk cannot parse this ({}), so this part of the file is not linted",
+                    error.message()
+                ),
+                help: Some("PostgreSQL may still accept it: check this statement yourself".into()),
+                line: line_of(sql, start),
+                statement: statement.map_or_else(|| line_text(sql, start), |s| s.text.clone()),
+            });
+            findings.sort_by_key(|f| f.line);
+        }
+    }
+    findings
+}
+
+/// Whether a `-- squawk-ignore-file` comment names `rule` or no rule. squawk applies these to
+/// its own findings; this is for the ones added here.
+fn ignored_in_file(lines: &[&str], rule: &str) -> bool {
+    lines
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| line.starts_with("--"))
+        .filter_map(|line| {
+            let body = line.trim_start_matches('-').trim();
+            body.strip_prefix(squawk_linter::ignore::IGNORE_FILE_TEXT)
+        })
+        .any(|names| {
+            let names = names.split("--").next().unwrap_or("").trim();
+            names.is_empty() || names.split(',').any(|name| name.trim() == rule)
+        })
 }
 
 /// The 1-based line holding byte `offset`.

@@ -238,3 +238,46 @@ fn prismas_destructive_fixture_migrations_are_reported() {
     );
     assert!(report.has_errors());
 }
+
+#[test]
+fn sql_squawk_cannot_parse_is_one_warning_and_the_rest_is_still_linted() {
+    let sql =
+        format!("{DROP_COLUMN}\n-- AlterTable\nALTER TABLE \"User\" ADDD COLUMN \"x\" TEXT;\n");
+    let findings = lint(&sql);
+    let syntax: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.rule == run::SYNTAX_ERROR)
+        .collect();
+    assert_eq!(syntax.len(), 1, "{findings:#?}");
+    assert_eq!(syntax[0].severity, Severity::Warning);
+    assert_eq!(syntax[0].line, 6);
+    assert!(
+        syntax[0].message.contains("not linted"),
+        "{}",
+        syntax[0].message
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == "ban-drop-column" && f.line == 2)
+    );
+
+    // Silenced like any rule: above the statement, or for the file.
+    let above = sql.replace(
+        "-- AlterTable\nALTER TABLE \"User\" ADDD",
+        "-- AlterTable\n-- squawk-ignore syntax-error\nALTER TABLE \"User\" ADDD",
+    );
+    let file = format!("-- squawk-ignore-file syntax-error\n{sql}");
+    for silenced in [above, file] {
+        assert!(
+            lint(&silenced).iter().all(|f| f.rule != run::SYNTAX_ERROR),
+            "{silenced}"
+        );
+    }
+    // A file squawk parses has none.
+    assert!(
+        lint(DROP_COLUMN)
+            .iter()
+            .all(|f| f.rule != run::SYNTAX_ERROR)
+    );
+}
