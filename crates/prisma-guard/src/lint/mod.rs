@@ -24,7 +24,7 @@ use camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use profile::{Profile, Severity};
-pub use run::lint_sql;
+pub use run::{SYNTAX_ERROR, lint_sql};
 
 use crate::migrations::StatusReport;
 use crate::project::Project;

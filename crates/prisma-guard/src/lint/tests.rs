@@ -244,10 +244,7 @@ fn sql_squawk_cannot_parse_is_one_warning_and_the_rest_is_still_linted() {
     let sql =
         format!("{DROP_COLUMN}\n-- AlterTable\nALTER TABLE \"User\" ADDD COLUMN \"x\" TEXT;\n");
     let findings = lint(&sql);
-    let syntax: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.rule == run::SYNTAX_ERROR)
-        .collect();
+    let syntax: Vec<&Finding> = findings.iter().filter(|f| f.rule == SYNTAX_ERROR).collect();
     assert_eq!(syntax.len(), 1, "{findings:#?}");
     assert_eq!(syntax[0].severity, Severity::Warning);
     assert_eq!(syntax[0].line, 6);
@@ -270,14 +267,10 @@ fn sql_squawk_cannot_parse_is_one_warning_and_the_rest_is_still_linted() {
     let file = format!("-- squawk-ignore-file syntax-error\n{sql}");
     for silenced in [above, file] {
         assert!(
-            lint(&silenced).iter().all(|f| f.rule != run::SYNTAX_ERROR),
+            lint(&silenced).iter().all(|f| f.rule != SYNTAX_ERROR),
             "{silenced}"
         );
     }
     // A file squawk parses has none.
-    assert!(
-        lint(DROP_COLUMN)
-            .iter()
-            .all(|f| f.rule != run::SYNTAX_ERROR)
-    );
+    assert!(lint(DROP_COLUMN).iter().all(|f| f.rule != SYNTAX_ERROR));
 }
