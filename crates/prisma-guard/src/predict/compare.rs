@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use sqlx::{PgConnection, Row};
 
-use super::copy::{State, Touched, literal};
+use super::copy::{State, literal};
 use super::model::{ColumnChange, ColumnChangeKind, TableChange};
+use super::scope::Touched;
 use crate::catalog::Table;
 use crate::error::QueryError;
 use crate::sql::{qualified, quote_ident};
@@ -21,7 +22,7 @@ pub(super) struct Comparison<'a> {
     /// The catalog after.
     pub after: &'a State,
     /// The tables copied into `copies`; `before` and `after` are narrowed to the columns
-    /// copied ([`super::copy::narrowed`]).
+    /// copied ([`super::scope::narrowed`]).
     pub copied: &'a Touched,
     /// Rows before of the tables not copied.
     pub counts: &'a BTreeMap<String, u64>,

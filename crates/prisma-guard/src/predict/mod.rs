@@ -6,7 +6,7 @@
 //! 1. the snapshot's state is rebuilt ([`replay::rebuild`]) and brought forward through the
 //!    migrations the target applied since the snapshot (when it is older than the target);
 //! 2. the tables a pending migration may touch are copied, as text, into the schema
-//!    [`BEFORE_SCHEMA`] (`copy`): wholly those it names, only the key and foreign-key columns of
+//!    [`BEFORE_SCHEMA`] (`copy`; which tables and columns: `scope`): wholly those it names, only the key and foreign-key columns of
 //!    those reached through foreign keys; the whole set once into [`START_SCHEMA`] at the start
 //!    (the first migration's before-state);
 //! 3. the migration runs with the built-in deploy, statements split as the project's Prisma
@@ -27,6 +27,7 @@ mod failure;
 mod findings;
 pub mod gate;
 mod model;
+mod scope;
 
 use camino::Utf8Path;
 
@@ -177,7 +178,7 @@ async fn predict_in(
         .map_err(|e| replay_failed(e, "brought forward"))?;
 
     let start = copy::State::read(&mut conn, schema).await?;
-    let all_touched = copy::touched_by_all(&start, pending);
+    let all_touched = scope::touched_by_all(&start, pending);
     copy::copy_tables(&mut conn, START_SCHEMA, &start.tables, &all_touched).await?;
     let start_counts = copy::row_counts(&mut conn, &start.tables, &all_touched).await?;
 
@@ -190,7 +191,7 @@ async fn predict_in(
         let (copies, touched) = match index {
             0 => (START_SCHEMA, all_touched.clone()),
             _ => {
-                let touched = copy::touched(&before, migration);
+                let touched = scope::touched(&before, migration);
                 copy::copy_tables(&mut conn, BEFORE_SCHEMA, &before.tables, &touched).await?;
                 (BEFORE_SCHEMA, touched)
             }
@@ -202,8 +203,8 @@ async fn predict_in(
                 let after = copy::State::read(&mut conn, schema).await?;
                 let step = compare::Comparison {
                     copies,
-                    before: &copy::narrowed(&before, &touched),
-                    after: &copy::narrowed(&after, &touched),
+                    before: &scope::narrowed(&before, &touched),
+                    after: &scope::narrowed(&after, &touched),
                     copied: &touched,
                     counts: &counts,
                 };
@@ -245,8 +246,8 @@ async fn predict_in(
             let end = copy::State::read(&mut conn, schema).await?;
             let overall = compare::Comparison {
                 copies: START_SCHEMA,
-                before: &copy::narrowed(&start, &all_touched),
-                after: &copy::narrowed(&end, &all_touched),
+                before: &scope::narrowed(&start, &all_touched),
+                after: &scope::narrowed(&end, &all_touched),
                 copied: &all_touched,
                 counts: &start_counts,
             };
