@@ -130,9 +130,14 @@ impl Round {
         format!("round {}/{}: {what}", self.index + 1, self.runs)
     }
 
-    /// Whether this round runs its contenders in reverse order (every other round).
-    fn reversed(self) -> bool {
-        self.index % 2 == 1
+    /// The order in which this round runs `contenders` contenders (`0..contenders`): reversed
+    /// every other round, so neither side always runs on a warmer cache.
+    fn order(self, contenders: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..contenders).collect();
+        if self.index % 2 == 1 {
+            order.reverse();
+        }
+        order
     }
 }
 

@@ -123,11 +123,7 @@ pub(super) async fn round(
     databases: &mut Databases<'_>,
     samples: &mut [(&str, Samples)],
 ) -> Result<(), BenchError> {
-    let mut order = [0, 1];
-    if round.reversed() {
-        order.reverse();
-    }
-    for step in order {
+    for step in round.order(2) {
         let target = databases
             .create(&format!("replay_{}_{step}", round.index))
             .await?;

@@ -40,13 +40,8 @@ pub(super) async fn round(
     let label = |what: &str| round.label(what);
     // Restores into fresh migrated databases, checked against the source.
     write_restore_list(options, dump_fc, list)?;
-    let mut order = vec![0, 1];
-    if *superuser {
-        order.push(2);
-    }
-    if round.reversed() {
-        order.reverse();
-    }
+    // The third contender, `--disable-triggers`, needs a superuser.
+    let order = round.order(if *superuser { 3 } else { 2 });
     for step in order {
         let target = databases
             .create(&format!("restore_{}_{step}", round.index))

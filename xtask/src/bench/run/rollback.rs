@@ -26,11 +26,7 @@ pub(super) async fn round(
     databases: &mut Databases<'_>,
     samples: &mut [(&str, Samples)],
 ) -> Result<(), BenchError> {
-    let mut order = [0, 1];
-    if round.reversed() {
-        order.reverse();
-    }
-    for step in order {
+    for step in round.order(2) {
         let suffix = format!("rollback_{}_{step}", round.index);
         let (name, target) = if step == 0 {
             (

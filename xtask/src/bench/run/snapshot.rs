@@ -36,10 +36,7 @@ pub(super) async fn round(
     } = setup;
     let label = |what: &str| round.label(what);
     // Snapshots: ours, pg_dump -Fc, pg_dump -Fd, the floor; reversed every other round.
-    let mut order = [0, 1, 2, 3];
-    if round.reversed() {
-        order.reverse();
-    }
+    let order = round.order(4);
     let mut snapshot_id = None;
     for step in order {
         match step {
