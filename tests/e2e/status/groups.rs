@@ -147,3 +147,45 @@ async fn groups_with_no_tables() {
     let out = project.xtask(&db, &["status"]).assert_code(0).stdout();
     assert!(out.contains("Restore groups: none"), "{out}");
 }
+
+/// `status` reads names and columns alone (`catalog::table_columns`): the same tables and
+/// columns as the full read, a table without columns and a partitioned table included, and
+/// the partitions left out.
+#[tokio::test]
+async fn the_columns_only_read_matches_the_full_read() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    db.execute(
+        "CREATE TABLE \"Empty\" ();
+         CREATE TABLE \"Event\" (\"id\" int NOT NULL, \"at\" date GENERATED ALWAYS AS (DATE '2020-01-01') STORED)
+             PARTITION BY RANGE (\"id\");
+         CREATE TABLE \"Event_1\" PARTITION OF \"Event\" FOR VALUES FROM (0) TO (10);
+         ALTER TABLE \"User\" DROP COLUMN \"name\";",
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let full = prisma_guard::catalog::tables(&mut conn, "public")
+        .await
+        .unwrap();
+    let light = prisma_guard::catalog::table_columns(&mut conn, "public")
+        .await
+        .unwrap();
+    let shape = |tables: &[prisma_guard::catalog::Table]| -> Vec<(String, Vec<prisma_guard::catalog::Column>)> {
+        tables
+            .iter()
+            .map(|t| (t.name.clone(), t.columns.clone()))
+            .collect()
+    };
+    assert_eq!(shape(&light), shape(&full));
+    let names: Vec<&str> = light.iter().map(|t| t.name.as_str()).collect();
+    assert!(
+        names.contains(&"Empty") && names.contains(&"Event"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"Event_1"), "{names:?}");
+    assert!(
+        light
+            .iter()
+            .all(|t| t.primary_key.is_empty() && t.foreign_keys.is_empty())
+    );
+}

@@ -77,11 +77,7 @@ pub async fn read_table(
         action: format!("cannot read {schema}._prisma_migrations"),
         source,
     };
-    let mut tx = conn.begin().await.map_err(to_error)?;
-    sqlx::query("SET TRANSACTION READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(to_error)?;
+    let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(to_error)?;
     let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
         .bind(qualified_name(schema))
         .fetch_one(&mut *tx)

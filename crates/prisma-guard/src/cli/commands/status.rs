@@ -46,7 +46,8 @@ pub(crate) async fn run(
     };
     let catalog = async {
         let mut conn = url.connect().await?;
-        let tables = crate::catalog::tables(&mut conn, url.schema()).await?;
+        // Names and columns are all the groups look at.
+        let tables = crate::catalog::table_columns(&mut conn, url.schema()).await?;
         let enums = crate::catalog::enums(&mut conn, url.schema()).await?;
         let groups = crate::restore::groups::resolve(&project.config, &tables, &enums);
         let counts =
