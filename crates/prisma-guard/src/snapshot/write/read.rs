@@ -13,8 +13,9 @@ use tokio::sync::Semaphore;
 use super::table_file::{InFlight, write_compressed};
 use super::{BATCH_BYTES, Progress};
 
-/// Batches queued for one table's writer at most.
-const IN_FLIGHT_BATCHES: usize = 4;
+/// Batches queued for one table's writer at most (the writer gathers a frame of its own, see
+/// `table_file`).
+const IN_FLIGHT_BATCHES: usize = 2;
 /// Bytes queued for one table's writer at most: a row larger than this waits until the writer
 /// has taken everything before it, so memory holds about one copy of the largest row
 /// (issue 15, #14), plus a few batches.
