@@ -69,3 +69,49 @@ async fn a_row_the_rebuilt_unique_index_refuses_falls_back_to_the_checked_load()
         s.assert_same(table).await;
     }
 }
+
+/// Large values come back compressed with lz4 where the column names no method (the server here
+/// is built with lz4, as Debian's is): by the straight load (`SystemPrompt`) and through
+/// staging (`Post`, whose columns changed). On the straight load a column that names a method
+/// keeps it (through staging a value keeps the staging table's: PostgreSQL does not recompress a
+/// value moved between tables). The values are the originals, and the session's setting is left
+/// as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_values_are_compressed_with_lz4_unless_the_column_names_a_method() {
+    let (project, db) = (
+        crate::support::TempProject::new(),
+        crate::support::TestDb::new().await,
+    );
+    project.seeded(&db).await;
+    // Compressible and over the TOAST threshold (about 2 KB).
+    db.execute(
+        "UPDATE \"SystemPrompt\" SET \"content\" = repeat('content ', 2000), \"description\" = repeat('about ', 2000);
+         UPDATE \"Post\" SET \"body\" = repeat('body ', 2000);",
+    )
+    .await;
+    project.xtask(&db, &["snapshot"]).assert_code(0);
+    db.copy_public_to("orig").await;
+    project.wipe_and_migrate(&db).await;
+    db.execute("ALTER TABLE \"SystemPrompt\" ALTER COLUMN \"description\" SET COMPRESSION pglz")
+        .await;
+    project.xtask(&db, &["restore", "--yes"]).assert_code(0);
+    let methods = |sql: &'static str| {
+        let db = &db;
+        async move { db.scalar::<String>(sql).await }
+    };
+    assert_eq!(
+        methods("SELECT string_agg(DISTINCT pg_column_compression(\"content\") || '/' || pg_column_compression(\"description\"), ',') FROM \"SystemPrompt\"").await,
+        "lz4/pglz"
+    );
+    assert_eq!(
+        methods("SELECT string_agg(DISTINCT pg_column_compression(\"body\"), ',') FROM \"Post\"")
+            .await,
+        "lz4"
+    );
+    for table in ["SystemPrompt", "Post"] {
+        let difference = db.difference("orig", table).await;
+        assert_eq!((difference.missing, difference.extra), (0, 0), "{table}");
+    }
+    let setting: String = db.scalar("SHOW default_toast_compression").await;
+    assert_eq!(setting, "pglz");
+}

@@ -20,7 +20,8 @@
 //! (`staging`) and its `INSERT … SELECT` statement (`insert`), the COPY stream (`copy`),
 //! sequences (`sequences`), the upload archives (`archives`) and the rules of where their
 //! entries may be written (`targets`), the bucket objects (`objects`: survey, check, writes
-//! after the commit, driven by [`crate::restore::run`]).
+//! after the commit, driven by [`crate::restore::run`]), and the on-disk compression of large
+//! values (`toast`: lz4 where the server has it).
 
 mod archives;
 mod bulk;
@@ -35,6 +36,7 @@ mod sequences;
 mod source;
 mod staging;
 mod targets;
+mod toast;
 
 use std::time::{Duration, Instant};
 
@@ -94,6 +96,7 @@ pub async fn execute_checked(
         .begin()
         .await
         .map_err(QueryError::at("starting the transaction"))?;
+    toast::compress_with_lz4(&mut tx).await?;
     let mut results: Vec<TableResult> = plan
         .tables
         .iter()
