@@ -77,7 +77,13 @@ pub async fn read_table(
         action: format!("cannot read {schema}._prisma_migrations"),
         source,
     };
-    let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(to_error)?;
+    // `begin`, not `begin_with("BEGIN READ ONLY")`: a caller may already be in a transaction
+    // (a rollback's rebuild), where this is a savepoint. The simple protocol: one round trip.
+    let mut tx = conn.begin().await.map_err(to_error)?;
+    sqlx::raw_sql("SET TRANSACTION READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(to_error)?;
     let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
         .bind(qualified_name(schema))
         .fetch_one(&mut *tx)
