@@ -99,6 +99,18 @@ struct ColumnRow {
     identity: bool,
 }
 
+/// A row of [`table_columns`]: a table and one of its columns, or NULLs for a table without.
+#[derive(sqlx::FromRow)]
+struct TableColumnRow {
+    table_name: String,
+    name: Option<String>,
+    data_type: Option<String>,
+    not_null: bool,
+    default_expr: Option<String>,
+    generated: bool,
+    identity: bool,
+}
+
 #[derive(sqlx::FromRow)]
 struct KeyRow {
     table_name: String,
@@ -192,34 +204,29 @@ pub async fn table_columns(
     conn: &mut PgConnection,
     schema: &str,
 ) -> Result<Vec<Table>, sqlx::Error> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        bool,
-        Option<String>,
-        bool,
-        bool,
-    )> = sqlx::query_as(
-        "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
-                    coalesce(a.attnotnull, false), pg_get_expr(d.adbin, d.adrelid),
-                    coalesce(a.attgenerated <> '', false), coalesce(a.attidentity <> '', false)
-             FROM pg_class c
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-             ORDER BY c.relname COLLATE \"C\", a.attnum",
+    let rows: Vec<TableColumnRow> = sqlx::query_as(
+        "SELECT c.relname::text AS table_name, a.attname::text AS name,
+                format_type(a.atttypid, a.atttypmod) AS data_type,
+                coalesce(a.attnotnull, false) AS not_null,
+                pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+                coalesce(a.attgenerated <> '', false) AS generated,
+                coalesce(a.attidentity <> '', false) AS identity
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         ORDER BY c.relname COLLATE \"C\", a.attnum",
     )
     .bind(schema)
     .fetch_all(&mut *conn)
     .await?;
     let mut tables: Vec<Table> = Vec::new();
-    for (table, name, data_type, not_null, default, generated, identity) in rows {
-        if tables.last().is_none_or(|t| t.name != table) {
+    for row in rows {
+        if tables.last().is_none_or(|t| t.name != row.table_name) {
             tables.push(Table {
                 schema: schema.to_string(),
-                name: table,
+                name: row.table_name,
                 columns: Vec::new(),
                 primary_key: Vec::new(),
                 unique_keys: Vec::new(),
@@ -227,14 +234,17 @@ pub async fn table_columns(
                 estimated_bytes: 0,
             });
         }
-        if let (Some(name), Some(data_type), Some(table)) = (name, data_type, tables.last_mut()) {
+        // A table without columns has one row, with NULLs for the column.
+        if let (Some(name), Some(data_type), Some(table)) =
+            (row.name, row.data_type, tables.last_mut())
+        {
             table.columns.push(Column {
                 name,
                 data_type,
-                nullable: !not_null,
-                default,
-                generated,
-                identity,
+                nullable: !row.not_null,
+                default: row.default_expr,
+                generated: row.generated,
+                identity: row.identity,
             });
         }
     }

@@ -37,8 +37,9 @@ impl SnapshotOptions {
     /// Defaults: all tables, 2 connections, zstd level 1, no files, not kept forever.
     ///
     /// Level 1 because a snapshot on 2 cores is bound by CPU, the server's and ours: on the
-    /// bench database (BENCHMARKS.md, issue 18) it takes a quarter less of our CPU than level 2
-    /// for 7 % more bytes, still within 1.1 × the size of `pg_dump -Fc` (zlib level 6).
+    /// bench database (BENCHMARKS.md, issue 18) zstd takes a quarter less CPU than at level 2
+    /// (our process a fifth less) for 7 % more bytes, still within 1.1 × the size of
+    /// `pg_dump -Fc` (zlib level 6).
     pub fn new(reason: &str, project_root: &Utf8Path) -> SnapshotOptions {
         SnapshotOptions {
             reason: reason.to_string(),
