@@ -61,6 +61,11 @@ impl<T> Hashing<T> {
         }
     }
 
+    /// Bytes that passed through so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
     /// The inner reader or writer, the byte count and the hex SHA-256 of everything that
     /// passed through.
     pub fn finish(self) -> (T, u64, String) {

@@ -57,7 +57,6 @@ pub(super) fn write_compressed(
         pending: Vec::new(),
         compressed: Vec::new(),
         out: Hashing::new(BufWriter::with_capacity(BATCH_BYTES, file)),
-        written: 0,
     };
     let mut rows = RowCounter::default();
     let mut content = Sha256::new();
@@ -89,8 +88,6 @@ struct Frames {
     /// The last frame, compressed (reused).
     compressed: Vec<u8>,
     out: Hashing<BufWriter<File>>,
-    /// Frames written.
-    written: usize,
 }
 
 impl Frames {
@@ -128,7 +125,6 @@ impl Frames {
             .reserve(zstd::zstd_safe::compress_bound(csv.len()));
         self.compressor
             .compress_to_buffer(csv, &mut self.compressed)?;
-        self.written += 1;
         self.out.write_all(&self.compressed)
     }
 
@@ -136,7 +132,7 @@ impl Frames {
     /// is a valid zstd stream) and returns the hashing writer.
     fn finish(mut self) -> std::io::Result<Hashing<BufWriter<File>>> {
         self.flush()?;
-        if self.written == 0 {
+        if self.out.bytes() == 0 {
             self.frame(&[])?;
         }
         Ok(self.out)
