@@ -18,6 +18,7 @@ mod integrity;
 mod modes;
 mod safety;
 mod selection;
+mod values;
 
 /// Rows in the seeded tables (`_prisma_migrations` not counted).
 const SEED_ROWS: i64 = 60;

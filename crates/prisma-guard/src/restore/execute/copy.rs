@@ -1,4 +1,5 @@
-//! The COPY stream: a table's data file, decompressed and hashed on a blocking thread, sent to
+//! The COPY stream: a table's data file, decompressed, hashed and rewritten from CSV into
+//! COPY's text format (`text`, which the server parses faster) on a blocking thread, sent to
 //! `COPY … FROM STDIN` in batches.
 
 use std::io::Read;
@@ -8,6 +9,7 @@ use sqlx::PgConnection;
 
 use super::file_check::{corrupt, open};
 use super::table_error;
+use super::text::CsvToText;
 use crate::restore::RestoreError;
 use crate::restore::plan::TablePlan;
 use crate::snapshot::csv::Hashing;
@@ -15,12 +17,13 @@ use crate::snapshot::csv::Hashing;
 /// Batch size read from a data file and sent to the server, in bytes.
 const BATCH_BYTES: usize = 1 << 20;
 
-/// Streams the table's data file into `target` (`COPY target FROM STDIN (FORMAT csv, HEADER)`),
-/// hashing it on the way: a file that changed since the check aborts the COPY. Returns the rows
-/// loaded, which must be the manifest's count ([`TablePlan::snapshot_rows`]).
+/// Streams the table's data file into `target` (`COPY target FROM STDIN`, text format: the
+/// file's CSV is rewritten on the way by [`CsvToText`]), hashing it on the way: a file that
+/// changed since the check aborts the COPY. Returns the rows loaded, which must be the
+/// manifest's count ([`TablePlan::snapshot_rows`]).
 ///
-/// Errors: [`RestoreError::RowCount`] when they differ, [`RestoreError::Corrupt`],
-/// [`RestoreError::Table`] for the COPY.
+/// Errors: [`RestoreError::RowCount`] when they differ, [`RestoreError::Corrupt`] (also for CSV
+/// that PostgreSQL does not write), [`RestoreError::Table`] for the COPY.
 pub(crate) async fn copy_file(
     conn: &mut PgConnection,
     dir: &Utf8Path,
@@ -34,15 +37,16 @@ pub(crate) async fn copy_file(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     let reader_path = path.clone();
     let expected = table.sha256.clone();
+    let mut text = CsvToText::new(table.snapshot_columns.len());
     let reader = tokio::task::spawn_blocking(move || -> Result<(), RestoreError> {
         let file = open(&reader_path)?;
         let mut decoder =
             zstd::Decoder::new(Hashing::new(file)).map_err(|e| corrupt(&reader_path, e))?;
+        let mut csv = vec![0; BATCH_BYTES];
         loop {
-            let mut batch = vec![0; BATCH_BYTES];
             let mut filled = 0;
             while filled < BATCH_BYTES {
-                match decoder.read(&mut batch[filled..]) {
+                match decoder.read(&mut csv[filled..]) {
                     Ok(0) => break,
                     Ok(n) => filled += n,
                     Err(e) => {
@@ -51,10 +55,19 @@ pub(crate) async fn copy_file(
                     }
                 }
             }
+            let mut batch = Vec::with_capacity(filled + filled / 8);
+            let converted = match filled {
+                0 => text.finish(),
+                _ => text.convert(&csv[..filled], &mut batch),
+            };
+            if let Err(e) = converted {
+                let _ = sender
+                    .blocking_send(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)));
+                return Ok(());
+            }
             if filled == 0 {
                 break;
             }
-            batch.truncate(filled);
             if sender.blocking_send(Ok(batch)).is_err() {
                 return Ok(()); // the COPY failed; its error is reported
             }
@@ -71,7 +84,7 @@ pub(crate) async fn copy_file(
         Ok(())
     });
 
-    let sql = format!("COPY {target} FROM STDIN (FORMAT csv, HEADER)");
+    let sql = format!("COPY {target} FROM STDIN");
     let mut copy = conn
         .copy_in_raw(&sql)
         .await

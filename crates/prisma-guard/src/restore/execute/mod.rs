@@ -36,6 +36,7 @@ mod sequences;
 mod source;
 mod staging;
 mod targets;
+mod text;
 mod toast;
 
 use std::time::{Duration, Instant};

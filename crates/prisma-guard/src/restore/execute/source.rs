@@ -1,8 +1,8 @@
 //! Where the executor reads a table's rows from: the snapshot folder's data file (`copy.rs`), or,
 //! for a streamed replay, the scratch database the replay built, read with
-//! `COPY (SELECT <the snapshot's columns>) TO STDOUT (FORMAT csv, HEADER)` on a second
-//! connection — the very statement a snapshot writes its data files with, so the rows arrive in
-//! the same CSV format either way.
+//! `COPY (SELECT <the snapshot's columns>) TO STDOUT` on a second connection — the statement a
+//! snapshot writes its data files with, but in the text format, which is what the target's
+//! `COPY … FROM STDIN` reads either way (a data file's CSV is rewritten into it, see `text`).
 //!
 //! A streamed source stands for one snapshot folder (the replay's hidden folder, unique per
 //! replay) while its [`StreamRegistration`] lives. [`copy_file`](super::copy_file) asks
@@ -74,7 +74,8 @@ pub(crate) fn streamed(dir: &Utf8Path) -> Option<DatabaseUrl> {
 }
 
 /// Streams the table's rows from `source` (a second connection) into `target`
-/// (`COPY target FROM STDIN (FORMAT csv, HEADER)`), reading and sending concurrently in batches
+/// (`COPY target FROM STDIN`, in the text format at both ends: it is cheaper than CSV for both
+/// servers, see `text`), reading and sending concurrently in batches
 /// of about 1 MiB: memory holds a few batches, whatever the table's size. Returns the rows
 /// loaded, which must be the manifest's count ([`TablePlan::snapshot_rows`]).
 ///
@@ -94,11 +95,11 @@ pub(crate) async fn copy_streamed(
         .map(|c| quote_ident(c))
         .collect();
     let out_sql = format!(
-        "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv, HEADER)",
+        "COPY (SELECT {} FROM {}) TO STDOUT",
         columns.join(", "),
         crate::sql::qualified(source.schema(), &table.name)
     );
-    let in_sql = format!("COPY {target} FROM STDIN (FORMAT csv, HEADER)");
+    let in_sql = format!("COPY {target} FROM STDIN");
     let mut copy = conn
         .copy_in_raw(&in_sql)
         .await
