@@ -63,3 +63,62 @@ async fn awkward_values_come_back_exactly_through_staging() {
     // A row left in place makes the table non-empty: the rows go through a staging table.
     restored("DELETE FROM \"Awkward\" WHERE id <> 5", false).await;
 }
+
+/// A data file that matches its manifest but holds CSV PostgreSQL never writes (here a quote
+/// inside an unquoted value, which PostgreSQL's own CSV reader would take as the start of a
+/// quoted part) is refused as damaged, naming the file and the byte; the table is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_file_postgres_did_not_write_is_refused_and_changes_nothing() {
+    let (project, db) = (TempProject::new(), TestDb::new().await);
+    project.seeded(&db).await;
+    db.execute(ROWS).await;
+    project.xtask(&db, &["snapshot"]).assert_code(0);
+    let snapshot = &project.snapshots()[0];
+    let manifest_path = snapshot.path.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let entry = manifest["tables"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t["name"] == "Awkward")
+        .unwrap();
+    let file = snapshot.path.join(entry["file"].as_str().unwrap());
+    let csv = zstd::decode_all(std::fs::File::open(&file).unwrap()).unwrap();
+    let csv = String::from_utf8(csv)
+        .unwrap()
+        .replacen("\n2,", "\n2\"x,", 1);
+    let compressed = zstd::encode_all(csv.as_bytes(), 1).unwrap();
+    std::fs::write(&file, &compressed).unwrap();
+    entry["bytes"] = compressed.len().into();
+    entry["sha256"] = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&compressed)).into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    db.execute("DELETE FROM \"Awkward\" WHERE id <> 5").await;
+
+    for strategy in ["map", "auto"] {
+        let run = project.xtask(
+            &db,
+            &[
+                "restore",
+                "--yes",
+                "--tables",
+                "Awkward",
+                "--strategy",
+                strategy,
+            ],
+        );
+        run.assert_code(1);
+        let stderr = run.stderr();
+        assert!(
+            stderr.contains("public.Awkward.csv.zst")
+                && stderr.contains(
+                    "it is not PostgreSQL's CSV: a quote inside an unquoted value at byte"
+                ),
+            "{strategy}: {stderr}"
+        );
+        let ids: String = db
+            .scalar("SELECT string_agg(id::text, ',') FROM \"Awkward\"")
+            .await;
+        assert_eq!(ids, "5", "{strategy}");
+    }
+}

@@ -61,9 +61,11 @@ pub(crate) async fn copy_file(
                 _ => text.convert(&csv[..filled], &mut batch),
             };
             if let Err(e) = converted {
-                let _ = sender
-                    .blocking_send(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)));
-                return Ok(());
+                // Dropping the sender ends the COPY's input; this error aborts it.
+                return Err(RestoreError::Corrupt {
+                    file: reader_path,
+                    problem: format!("it is not PostgreSQL's CSV: {e}"),
+                });
             }
             if filled == 0 {
                 break;
@@ -112,7 +114,9 @@ pub(crate) async fn copy_file(
         return Err(corrupt(&path, e));
     }
     if let Err(e) = checked {
-        let _ = copy.abort("the data file changed").await;
+        let _ = copy
+            .abort("the data file changed or is not PostgreSQL's CSV")
+            .await;
         return Err(e);
     }
     let loaded = copy
