@@ -74,8 +74,8 @@ pub(crate) fn streamed(dir: &Utf8Path) -> Option<DatabaseUrl> {
 }
 
 /// Streams the table's rows from `source` (a second connection) into `target`
-/// (`COPY target FROM STDIN`, in the text format at both ends: it is cheaper than CSV for both
-/// servers, see `text`), reading and sending concurrently in batches
+/// (`COPY target FROM STDIN`, in the text format at both ends: the target parses it faster than
+/// CSV, see `text`), reading and sending concurrently in batches
 /// of about 1 MiB: memory holds a few batches, whatever the table's size. Returns the rows
 /// loaded, which must be the manifest's count ([`TablePlan::snapshot_rows`]).
 ///
