@@ -26,6 +26,7 @@ mod report;
 mod restore;
 mod rollback;
 mod rss;
+mod settle;
 mod snapshot;
 mod status;
 
@@ -268,7 +269,7 @@ async fn run_inner(
         let round = Round { index, runs };
         let snapshot_id = snapshot::round(&setup, round, &mut samples).await?;
         restore::round(&setup, round, &snapshot_id, databases, &mut samples).await?;
-        predict::round(&setup, round, &predict_project, &snapshot_id, &mut samples)?;
+        predict::round(&setup, round, &predict_project, &snapshot_id, &mut samples).await?;
         replay::round(
             &setup,
             round,

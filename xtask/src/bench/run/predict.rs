@@ -41,14 +41,14 @@ pub(super) fn write_predict_project(dir: &Utf8Path) -> Result<Utf8PathBuf, Bench
 /// rename's lost values, so a prediction that did nothing cannot pass for a fast one.
 ///
 /// Errors: [`BenchError::Command`] when it fails or predicts no loss.
-pub(super) fn round(
+pub(super) async fn round(
     setup: &Setup<'_>,
     round: Round,
     project: &Utf8Path,
     snapshot_id: &str,
     samples: &mut [(&str, Samples)],
 ) -> Result<(), BenchError> {
-    setup.progress.step(&round.label(names::PREDICT));
+    setup.start(round, names::PREDICT).await?;
     let mut command = Command::new(&setup.options.exe);
     command.args([
         "--backups-dir",

@@ -37,7 +37,6 @@ pub(super) async fn round(
         list,
         ..
     } = setup;
-    let label = |what: &str| round.label(what);
     // Restores into fresh migrated databases, checked against the source.
     write_restore_list(options, dump_fc, list)?;
     // The third contender, `--disable-triggers`, needs a superuser.
@@ -49,7 +48,7 @@ pub(super) async fn round(
         generate::migrate(&target, migrations_dir).await?;
         let (name, run) = match step {
             0 => {
-                progress.step(&label(names::RESTORE));
+                setup.start(round, names::RESTORE).await?;
                 let mut command = Command::new(&options.exe);
                 command.args([
                     "restore",
@@ -69,7 +68,7 @@ pub(super) async fn round(
                 } else {
                     names::PG_RESTORE_DT
                 };
-                progress.step(&label(name));
+                setup.start(round, name).await?;
                 let mut command = pg_command(options, "pg_restore", &target);
                 command.args(["--data-only", "-L", list.as_str()]);
                 if step == 2 {

@@ -36,7 +36,7 @@ pub(super) async fn round(
         } else {
             (names::PG_RESTORE_FULL, databases.create(&suffix).await?)
         };
-        setup.progress.step(&round.label(name));
+        setup.start(round, name).await?;
         let run = if step == 0 {
             let mut command = Command::new(&setup.options.exe);
             command.args([

@@ -26,7 +26,6 @@ pub(super) async fn round(
 ) -> Result<String, BenchError> {
     let Setup {
         options,
-        progress,
         project,
         source,
         backups,
@@ -34,14 +33,13 @@ pub(super) async fn round(
         dump_fd,
         ..
     } = setup;
-    let label = |what: &str| round.label(what);
     // Snapshots: ours, pg_dump -Fc, pg_dump -Fd, the floor; reversed every other round.
     let order = round.order(4);
     let mut snapshot_id = None;
     for step in order {
         match step {
             0 => {
-                progress.step(&label(names::SNAPSHOT));
+                setup.start(round, names::SNAPSHOT).await?;
                 let _ = std::fs::remove_dir_all(backups);
                 let mut command = Command::new(&options.exe);
                 command
@@ -58,7 +56,7 @@ pub(super) async fn round(
                 snapshot_id = Some(id);
             }
             1 => {
-                progress.step(&label(names::PG_DUMP_FC));
+                setup.start(round, names::PG_DUMP_FC).await?;
                 let _ = std::fs::remove_file(dump_fc);
                 let mut command = pg_command(options, "pg_dump", source);
                 command.args(["-Fc", "--data-only", "-f", dump_fc.as_str()]);
@@ -67,7 +65,7 @@ pub(super) async fn round(
                 record(samples, names::PG_DUMP_FC, &run);
             }
             2 => {
-                progress.step(&label(names::PG_DUMP_FD));
+                setup.start(round, names::PG_DUMP_FD).await?;
                 let _ = std::fs::remove_dir_all(dump_fd);
                 let mut command = pg_command(options, "pg_dump", source);
                 command
@@ -79,7 +77,7 @@ pub(super) async fn round(
                 record(samples, names::PG_DUMP_FD, &run);
             }
             _ => {
-                progress.step(&label(names::COPY_FLOOR));
+                setup.start(round, names::COPY_FLOOR).await?;
                 let run = copy_floor(source).await?;
                 record(samples, names::COPY_FLOOR, &run);
             }
