@@ -34,8 +34,9 @@ enum Command {
     /// --data-only` into freshly migrated databases (each checked for identical data), `predict`
     /// of one pending migration from the round's snapshot, `restore --strategy replay` through
     /// two later migrations vs `pg_restore --data-only` of the migrated data, `rollback` vs a
-    /// full `pg_restore`, peak RSS, and `status`/the pre-push hook over 600 migrations. Prints
-    /// medians, min/max and the
+    /// full `pg_restore` into an empty database and `pg_restore --clean` into a copy of the
+    /// database it rolls back, peak RSS, and `status`/the pre-push hook over 600 migrations.
+    /// Each contender starts after a CHECKPOINT and a sync. Prints medians, min/max and the
     /// ratios against the targets. Run it from a release build:
     /// `cargo run --release -p xtask -- bench`.
     Bench(BenchArgs),

@@ -258,6 +258,7 @@ async fn run_inner(
         names::PG_RESTORE_MIGRATED,
         names::ROLLBACK,
         names::PG_RESTORE_FULL,
+        names::PG_RESTORE_CLEAN,
     ]
     .into_iter()
     .map(|n| (n, Samples::default()))

@@ -143,6 +143,9 @@ pub mod names {
     pub const ROLLBACK: &str = "rollback (ours, 2 migrations undone)";
     /// A full `pg_restore` (schema and data) of the source into an empty database.
     pub const PG_RESTORE_FULL: &str = "pg_restore (full, into an empty database)";
+    /// The same full `pg_restore` with `--clean --if-exists`, into a copy of the database the
+    /// rollback starts from: it drops that database's tables first, as the rollback does.
+    pub const PG_RESTORE_CLEAN: &str = "pg_restore --clean (full, into the migrated data)";
 }
 
 /// The ratios of the targets, from the figures present.
@@ -196,6 +199,11 @@ pub fn ratios(figures: &[Figure]) -> Vec<Ratio> {
     push(
         "rollback wall / full pg_restore wall",
         over(wall(names::ROLLBACK), wall(names::PG_RESTORE_FULL)),
+        targets::ROLLBACK_WALL,
+    );
+    push(
+        "rollback wall / pg_restore --clean into the same database",
+        over(wall(names::ROLLBACK), wall(names::PG_RESTORE_CLEAN)),
         targets::ROLLBACK_WALL,
     );
     push(
@@ -265,5 +273,37 @@ mod tests {
         ]);
         assert!(!slow[0].met, "0.16 misses the snapshot's 0.15");
         assert!(!slow[1].met, "1.2 x the size misses 1.1");
+    }
+
+    /// The rollback is measured against both full restores, each ratio of its own.
+    #[test]
+    fn rollback_has_a_ratio_against_each_full_restore() {
+        let figure = |name: &str, wall: f64| Figure {
+            name: name.into(),
+            wall_s: Stats::of(&[wall]).unwrap(),
+            bytes: None,
+            peak_rss_mib: None,
+            samples_s: vec![wall],
+        };
+        let ratios = ratios(&[
+            figure(names::ROLLBACK, 10.5),
+            figure(names::PG_RESTORE_FULL, 10.0),
+            figure(names::PG_RESTORE_CLEAN, 12.0),
+        ]);
+        let values: Vec<(&str, f64, bool)> = ratios
+            .iter()
+            .map(|r| (r.name.as_str(), (r.value * 1000.0).round() / 1000.0, r.met))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("rollback wall / full pg_restore wall", 1.05, false),
+                (
+                    "rollback wall / pg_restore --clean into the same database",
+                    0.875,
+                    true
+                ),
+            ]
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! The rollback contenders of a round (issue 18): `rollback <snapshot>` of a database whose
 //! migrations are ahead of the snapshot (a copy of the migrated data, see `replay.rs`), against a
-//! full `pg_restore` (schema and data) of the source's `pg_dump -Fc` into an empty database. Both
-//! must leave the source's data exactly.
+//! full `pg_restore` (schema and data) of the source's `pg_dump -Fc` into an empty database (the
+//! issue's measure), and against `pg_restore --clean --if-exists` of the same dump into a copy of
+//! the migrated data: like the rollback, it must first drop a database's worth of tables, whose
+//! freed blocks the filesystem may have to discard (BENCHMARKS.md, 2026-12-04). All must leave
+//! the source's data exactly.
 
 use std::process::Command;
 
@@ -26,15 +29,18 @@ pub(super) async fn round(
     databases: &mut Databases<'_>,
     samples: &mut [(&str, Samples)],
 ) -> Result<(), BenchError> {
-    for step in round.order(2) {
+    for step in round.order(3) {
         let suffix = format!("rollback_{}_{step}", round.index);
-        let (name, target) = if step == 0 {
-            (
+        let (name, target) = match step {
+            0 => (
                 names::ROLLBACK,
                 databases.create_from(&suffix, &migrated.url).await?,
-            )
-        } else {
-            (names::PG_RESTORE_FULL, databases.create(&suffix).await?)
+            ),
+            1 => (names::PG_RESTORE_FULL, databases.create(&suffix).await?),
+            _ => (
+                names::PG_RESTORE_CLEAN,
+                databases.create_from(&suffix, &migrated.url).await?,
+            ),
         };
         setup.start(round, name).await?;
         let run = if step == 0 {
@@ -52,6 +58,9 @@ pub(super) async fn round(
             run_ours(command, &migrated.project, &target, "rollback")?
         } else {
             let mut command = pg_command(setup.options, "pg_restore", &target);
+            if step == 2 {
+                command.args(["--clean", "--if-exists"]);
+            }
             command.arg(migrated.full_dump.as_str());
             run_child(command, name)?
         };
