@@ -23,7 +23,9 @@ pub mod targets {
     pub const PREDICT_WALL: f64 = 1.0;
     /// A replay restore ≤ this × `pg_restore --data-only` of the same migrated data (issue 18).
     pub const REPLAY_WALL: f64 = 1.0;
-    /// `rollback` ≤ this × a full `pg_restore` of the snapshot's database (issue 18).
+    /// `rollback` ≤ this × a full `pg_restore` of the snapshot's database into an empty one
+    /// (issue 18); the same limit is printed against `pg_restore --clean` into a copy of the
+    /// database the rollback replaces, the like-for-like measure (BENCHMARKS.md, 2026-12-04).
     pub const ROLLBACK_WALL: f64 = 1.0;
 }
 
