@@ -15,8 +15,9 @@
 //! The run's nouns, one file each: the rounds here; the [`report`](BenchReport) they produce;
 //! the snapshot contenders (`snapshot.rs`), the restore contenders with the data check
 //! (`restore.rs`), the prediction (`predict.rs`), the replay restore (`replay.rs`), the rollback
-//! (`rollback.rs`), `status` and the hook (`status.rs`); the child processes they run
-//! (`process.rs`), their peak RSS (`rss.rs`) and the databases they create (`databases.rs`).
+//! (`rollback.rs`), `status` and the hook (`status.rs`); the settling before each timed
+//! contender (`settle.rs`), the child processes they run (`process.rs`), their peak RSS
+//! (`rss.rs`) and the databases they create (`databases.rs`).
 
 mod databases;
 mod predict;
